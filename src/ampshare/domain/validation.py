@@ -1,0 +1,329 @@
+"""Is a site safe to run? Every problem is reported, each with what to do about it."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from ampshare.domain.electrical import (
+    CONTINUOUS_FACTOR,
+    J1772_MIN_CURRENT_A,
+    continuous_limit_a,
+    largest_breaker_for_charger_a,
+)
+from ampshare.domain.errors import Problem, SiteError
+from ampshare.domain.network import ConstraintKind, compile_network
+from ampshare.domain.site import Charger, Circuit, Site
+from ampshare.domain.units import fmt_a, fmt_w
+
+
+def check_site(site: Site) -> None:
+    """Raise SiteError listing every problem of the site."""
+    problems = validate_site(site)
+    if problems:
+        raise SiteError(problems)
+
+
+def validate_site(site: Site) -> list[Problem]:
+    problems = _duplicates(site)
+    problems += _tree(site)
+    for circuit in site.circuits:
+        problems += _circuit(circuit)
+    for charger in site.chargers:
+        problems += _charger(site, charger)
+    problems += _meters(site)
+    if not problems:
+        # the electrical sums need a sound tree; they come last
+        problems += _fallbacks_fit(site)
+        problems += _new_cars_fit(site)
+    return problems
+
+
+def _circuit_where(circuit_id: str) -> str:
+    return f"circuit {circuit_id!r}"
+
+
+def _charger_where(charger_id: str) -> str:
+    return f"charger {charger_id!r}"
+
+
+def _duplicates(site: Site) -> list[Problem]:
+    problems = []
+    for kind, ids in (
+        ("circuit", [c.id for c in site.circuits]),
+        ("charger", [c.id for c in site.chargers]),
+        ("meter", [m.id for m in site.meters]),
+    ):
+        for entry_id, count in Counter(ids).items():
+            if count > 1:
+                problems.append(
+                    Problem(
+                        f"{kind} {entry_id!r}",
+                        f"the id is used by {count} {kind}s: make each unique",
+                    )
+                )
+    if not site.circuits:
+        problems.append(
+            Problem("site", "no circuits: describe at least the breaker the chargers share")
+        )
+    if not math.isfinite(site.voltage_v) or site.voltage_v <= 0:
+        problems.append(
+            Problem("site", f"voltage_v must be a positive number, got {site.voltage_v}")
+        )
+    return problems
+
+
+def _tree(site: Site) -> list[Problem]:
+    problems = []
+    ids = site.circuits_by_id
+    for circuit in site.circuits:
+        where = _circuit_where(circuit.id)
+        if circuit.parent is None:
+            continue
+        if circuit.parent not in ids:
+            problems.append(
+                Problem(
+                    where, "parent " + _unknown_circuit(circuit.parent, site)[len("circuit ") :]
+                )
+            )
+            continue
+        chain = [c.id for c in site.ancestors(circuit.id)]
+        last = ids[chain[-1]]
+        if last.parent is not None and last.parent in ids:
+            problems.append(
+                Problem(where, f"its parents form a loop ({' -> '.join([*chain, last.parent])})")
+            )
+            continue
+        parent = ids[circuit.parent]
+        if circuit.phases == 3 and parent.phases != 3:
+            problems.append(
+                Problem(
+                    where, f"a 3-phase circuit cannot be fed from 1-phase circuit {parent.id!r}"
+                )
+            )
+        fed_by_three = parent.phases == 3
+        if circuit.phases == 1 and fed_by_three and circuit.connection is None:
+            problems.append(
+                Problem(
+                    where,
+                    f"it is fed from 3-phase circuit {parent.id!r}: say which lines it uses, "
+                    'e.g. connection = "L1-L2" or "L1-N"',
+                )
+            )
+        if circuit.connection is not None and not fed_by_three:
+            problems.append(
+                Problem(
+                    where, "connection only applies to a 1-phase circuit fed from a 3-phase one"
+                )
+            )
+    for circuit in site.circuits:
+        if circuit.parent is None and circuit.connection is not None:
+            problems.append(
+                Problem(
+                    _circuit_where(circuit.id),
+                    "connection only applies to a 1-phase circuit fed from a 3-phase one",
+                )
+            )
+    return problems
+
+
+def _unknown_circuit(name: str, site: Site) -> str:
+    names = ", ".join(repr(i) for i in list(site.circuits_by_id)[:8])
+    known = f"known: {names}" if names else "none are defined"
+    return f"circuit {name!r} is not a circuit in this file ({known})"
+
+
+def _circuit(circuit: Circuit) -> list[Problem]:
+    where = _circuit_where(circuit.id)
+    problems = []
+    if not math.isfinite(circuit.breaker_a) or circuit.breaker_a <= 0:
+        return [
+            Problem(where, f"breaker_a must be a positive number of amps, got {circuit.breaker_a}")
+        ]
+    rated_a = continuous_limit_a(circuit.breaker_a)
+    if circuit.limit_a is not None:
+        if circuit.limit_a <= 0:
+            problems.append(Problem(where, f"limit_a must be positive, got {circuit.limit_a}"))
+        elif circuit.limit_a > rated_a + 1e-9:
+            problems.append(
+                Problem(
+                    where,
+                    f"limit_a {fmt_a(circuit.limit_a)} is above {CONTINUOUS_FACTOR:.0%} of its "
+                    f"{fmt_a(circuit.breaker_a)} breaker ({fmt_a(rated_a)}): EV charging is a "
+                    "continuous load (NEC 625.41); lower limit_a or leave it out",
+                )
+            )
+    if circuit.phases not in (1, 3):
+        problems.append(Problem(where, f"phases must be 1 or 3, got {circuit.phases}"))
+    if circuit.phases == 3 and circuit.connection is not None:
+        problems.append(Problem(where, "a 3-phase circuit uses all three lines: remove connection"))
+    if circuit.connection is not None and circuit.connection.is_three_phase:
+        problems.append(
+            Problem(where, "a 1-phase circuit uses one or two lines: set phases = 3 instead")
+        )
+    if circuit.max_power_w is not None and circuit.max_power_w <= 0:
+        problems.append(Problem(where, f"max_power_w must be positive, got {circuit.max_power_w}"))
+    if circuit.safe_budget_a is not None and not (
+        0 <= circuit.safe_budget_a <= circuit.continuous_limit_a + 1e-9
+    ):
+        problems.append(
+            Problem(
+                where,
+                f"safe_budget_a {fmt_a(circuit.safe_budget_a)} must be between 0 and the "
+                f"circuit's limit of {fmt_a(circuit.continuous_limit_a)}",
+            )
+        )
+    return problems
+
+
+def _charger(site: Site, charger: Charger) -> list[Problem]:
+    where = _charger_where(charger.id)
+    circuit = site.circuits_by_id.get(charger.circuit)
+    if circuit is None:
+        return [Problem(where, _unknown_circuit(charger.circuit, site))]
+    problems = []
+    if not math.isfinite(charger.max_current_a) or charger.max_current_a < J1772_MIN_CURRENT_A:
+        problems.append(
+            Problem(
+                where, f"max_current_a must be at least 6 A (J1772), got {charger.max_current_a}"
+            )
+        )
+        return problems
+    if charger.min_current_a < J1772_MIN_CURRENT_A:
+        problems.append(
+            Problem(
+                where,
+                f"min_current_a {fmt_a(charger.min_current_a)} is below 6 A, the least a J1772 "
+                "pilot can offer",
+            )
+        )
+    if charger.min_current_a > charger.max_current_a:
+        problems.append(
+            Problem(
+                where,
+                f"min_current_a {fmt_a(charger.min_current_a)} is above its rating "
+                f"max_current_a {fmt_a(charger.max_current_a)}",
+            )
+        )
+    for name, value in (
+        ("fallback_current_a", charger.fallback_current_a),
+        ("start_current_a", charger.start_current_a),
+    ):
+        if value is None:
+            continue
+        if value != 0 and not (charger.min_current_a <= value <= charger.max_current_a):
+            problems.append(
+                Problem(
+                    where,
+                    f"{name} {fmt_a(value)} must be 0 (no charging) or between min_current_a "
+                    f"{fmt_a(charger.min_current_a)} and max_current_a "
+                    f"{fmt_a(charger.max_current_a)}",
+                )
+            )
+    largest_a = largest_breaker_for_charger_a(charger.max_current_a)
+    if circuit.breaker_a > largest_a:
+        problems.append(
+            Problem(
+                where,
+                f"a charger rated {fmt_a(charger.max_current_a)} may sit behind a breaker of at "
+                f"most {fmt_a(largest_a)} (125 % of its rating, next standard size), but circuit "
+                f"{circuit.id!r} has {fmt_a(circuit.breaker_a)}: use a smaller breaker or put the "
+                "charger on a branch circuit of its own",
+            )
+        )
+    if charger.connection is not None and circuit.phases != 3:
+        supply = site.supply_connection(charger)
+        if supply is None or supply != charger.connection:
+            problems.append(
+                Problem(
+                    where,
+                    f"its 1-phase circuit {circuit.id!r} decides its lines: remove connection",
+                )
+            )
+    return problems
+
+
+def _meters(site: Site) -> list[Problem]:
+    problems = []
+    seen: dict[str, str] = {}
+    for meter in site.meters:
+        where = f"meter {meter.id!r}"
+        if meter.circuit not in site.circuits_by_id:
+            problems.append(Problem(where, _unknown_circuit(meter.circuit, site)))
+        elif meter.circuit in seen:
+            problems.append(
+                Problem(
+                    where,
+                    f"circuit {meter.circuit!r} already has meter {seen[meter.circuit]!r}: "
+                    "one meter a circuit",
+                )
+            )
+        else:
+            seen[meter.circuit] = meter.id
+    return problems
+
+
+def _fallbacks_fit(site: Site) -> list[Problem]:
+    """If ampshare goes away, every charger drops to its fallback at once: that must fit."""
+    network = compile_network(site)
+    problems = []
+    chargers = site.chargers
+    for constraint in network.constraints:
+        pairs = list(zip(constraint.members, constraint.coeffs, strict=True))
+        total = abs(sum((c * chargers[i].fallback_current_a for i, c in pairs), 0j))
+        if total <= constraint.limit + 1e-6:
+            continue
+        where = _circuit_where(constraint.circuit_id)
+        if constraint.kind is ConstraintKind.POWER:
+            amount, limit = fmt_w(total), f"power cap of {fmt_w(constraint.limit)}"
+        else:
+            line = f" on line {constraint.line}" if constraint.line else ""
+            amount, limit = fmt_a(total) + line, f"limit of {fmt_a(constraint.limit)}"
+        problems.append(
+            Problem(
+                where,
+                f"its {len(pairs)} chargers fall back to {amount} together if ampshare is lost, "
+                f"above its {limit}: a server outage could trip it. Lower fallback_current_a "
+                "(0 pauses a charger while ampshare is away)",
+            )
+        )
+    return problems
+
+
+def _new_cars_fit(site: Site) -> list[Problem]:
+    """A car that plugs in draws its charger's start current before ampshare can react; with the
+    circuit fully used by the others that must stay within the breaker itself (100 %)."""
+    network = compile_network(site)
+    chargers = site.chargers
+    problems = []
+    for constraint in network.constraints:
+        if constraint.kind is ConstraintKind.POWER or len(constraint.members) < 2:
+            continue
+        circuit = site.circuits_by_id[constraint.circuit_id]
+        weights = [abs(c) for c in constraint.coeffs]
+        starts = sorted(
+            w * chargers[i].effective_start_current_a
+            for i, w in zip(constraint.members, weights, strict=True)
+        )
+        biggest_a = max(
+            w * chargers[i].max_current_a for i, w in zip(constraint.members, weights, strict=True)
+        )
+        busy = math.ceil(constraint.limit / biggest_a - 1e-9)  # fewest cars that fill the limit
+        if busy >= len(starts):
+            continue
+        surge_a = sum(starts[busy:])  # the others idle, the largest start currents first
+        worst_a = constraint.limit + surge_a
+        if worst_a <= circuit.breaker_a + 1e-6:
+            continue
+        line = f" line {constraint.line}" if constraint.line else ""
+        problems.append(
+            Problem(
+                _circuit_where(circuit.id),
+                f"with {busy} car(s) using its whole {fmt_a(constraint.limit)}, cars arriving at "
+                f"the other {len(starts) - busy} chargers at once would each draw their start "
+                f"current before ampshare reacts: {fmt_a(worst_a)}{line} on a "
+                f"{fmt_a(circuit.breaker_a)} breaker. Set start_current_a = 0 on chargers here "
+                "(a new car then waits for ampshare's first offer) or use fewer chargers",
+            )
+        )
+    return problems
