@@ -112,10 +112,13 @@ class _Run:
             charger = site.chargers[i]
             charger_state = self.state.charger(charger_id)
             if charger_state.car is CarState.NONE:
-                start = fmt_a(charger.effective_start_current_a)
-                self.results[i] = ChargerAllocation(
-                    0.0, "no_car", f"no car: the next one starts at the charger's own {start}"
+                start_a = charger.effective_start_current_a
+                next_car = (
+                    f"the next one starts at the charger's own {fmt_a(start_a)}"
+                    if start_a > 0
+                    else "the next one waits for ampshare's first offer"
                 )
+                self.results[i] = ChargerAllocation(0.0, "no_car", f"no car: {next_car}")
             elif charger_state.car is CarState.OFFLINE:
                 load_a = offline_load_a(charger_state, charger.fallback_current_a)
                 self.results[i] = ChargerAllocation(

@@ -29,6 +29,10 @@ class Connection:
     def text(self) -> str:
         return "-".join(self.lines) + ("-N" if self.neutral else "")
 
+    def same_lines(self, other: Connection) -> bool:
+        """L3-L1 and L1-L3 are the same connection."""
+        return self.neutral == other.neutral and set(self.lines) == set(other.lines)
+
     @property
     def is_three_phase(self) -> bool:
         return len(self.lines) == 3
@@ -74,4 +78,4 @@ def parse_connection(text: str) -> Connection:
         raise ValueError(
             f"connection {text!r} is not one of L1-N, L2-N, L3-N, L1-L2, L2-L3, L3-L1, L1-L2-L3"
         )
-    return Connection(lines=tuple(sorted(lines, key=LINES.index)), neutral=neutral)
+    return Connection(lines=tuple(lines), neutral=neutral)

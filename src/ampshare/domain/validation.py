@@ -25,18 +25,35 @@ def check_site(site: Site) -> None:
 
 
 def validate_site(site: Site) -> list[Problem]:
-    problems = _duplicates(site)
-    problems += _tree(site)
+    structure = _duplicates(site) + _tree(site) + _meters(site)
+    values = []
     for circuit in site.circuits:
-        problems += _circuit(circuit)
+        values += _circuit(circuit)
     for charger in site.chargers:
-        problems += _charger(site, charger)
-    problems += _meters(site)
-    if not problems:
-        # the electrical sums need a sound tree; they come last
+        values += _charger(site, charger)
+    problems = structure + values
+    if not structure and all(_sound_numbers(site)):
+        # the electrical sums need a sound tree and real numbers
         problems += _fallbacks_fit(site)
         problems += _new_cars_fit(site)
     return problems
+
+
+def _sound_numbers(site: Site) -> list[bool]:
+    circuits = [
+        c.breaker_a > 0 and math.isfinite(c.breaker_a) and math.isfinite(c.continuous_limit_a)
+        for c in site.circuits
+    ]
+    chargers = [
+        c.circuit in site.circuits_by_id
+        and all(
+            math.isfinite(v) and v >= 0
+            for v in (c.max_current_a, c.min_current_a, c.fallback_current_a)
+        )
+        and math.isfinite(c.effective_start_current_a)
+        for c in site.chargers
+    ]
+    return circuits + chargers
 
 
 def _circuit_where(circuit_id: str) -> str:
@@ -141,6 +158,13 @@ def _circuit(circuit: Circuit) -> list[Problem]:
             Problem(where, f"breaker_a must be a positive number of amps, got {circuit.breaker_a}")
         ]
     rated_a = continuous_limit_a(circuit.breaker_a)
+    for name, value in (
+        ("limit_a", circuit.limit_a),
+        ("max_power_w", circuit.max_power_w),
+        ("safe_budget_a", circuit.safe_budget_a),
+    ):
+        if value is not None and not math.isfinite(value):
+            return [Problem(where, f"{name} must be a finite number, got {value}")]
     if circuit.limit_a is not None:
         if circuit.limit_a <= 0:
             problems.append(Problem(where, f"limit_a must be positive, got {circuit.limit_a}"))
@@ -182,6 +206,13 @@ def _charger(site: Site, charger: Charger) -> list[Problem]:
     if circuit is None:
         return [Problem(where, _unknown_circuit(charger.circuit, site))]
     problems = []
+    for name, value in (
+        ("min_current_a", charger.min_current_a),
+        ("fallback_current_a", charger.fallback_current_a),
+        ("start_current_a", charger.start_current_a),
+    ):
+        if value is not None and not math.isfinite(value):
+            return [Problem(where, f"{name} must be a finite number, got {value}")]
     if not math.isfinite(charger.max_current_a) or charger.max_current_a < J1772_MIN_CURRENT_A:
         problems.append(
             Problem(
@@ -233,7 +264,7 @@ def _charger(site: Site, charger: Charger) -> list[Problem]:
         )
     if charger.connection is not None and circuit.phases != 3:
         supply = site.supply_connection(charger)
-        if supply is None or supply != charger.connection:
+        if supply is None or not supply.same_lines(charger.connection):
             problems.append(
                 Problem(
                     where,

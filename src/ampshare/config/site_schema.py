@@ -1,0 +1,96 @@
+"""The tables of a site file as users write them, and their translation to the domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, StrictInt, StrictStr, field_validator
+
+from ampshare.config.fields import EntryId, Number, Table
+from ampshare.domain import Charger, Circuit, Connection, Meter, parse_connection
+
+
+def _connection(text: str | None) -> Connection | None:
+    return None if text is None else parse_connection(text)
+
+
+class SiteTable(Table):
+    name: StrictStr = Field(description="the site's name, as the dashboard shows it")
+    voltage_v: Number = Field(
+        description="the supply voltage in volts; line-to-line on a 3-phase site"
+    )
+
+
+class CircuitEntry(Table):
+    id: EntryId = Field(description="a unique name such as 'garage'")
+    breaker_a: Number = Field(description="the rating of its breaker in amps")
+    limit_a: Number | None = None
+    parent: EntryId | None = None
+    phases: StrictInt = 1
+    connection: StrictStr | None = None
+    max_power_w: Number | None = None
+    safe_budget_a: Number | None = None
+
+    @field_validator("connection")
+    @classmethod
+    def _parse_connection(cls, value: str | None) -> str | None:
+        _connection(value)  # raises ValueError with the accepted forms
+        return value
+
+    def to_domain(self) -> Circuit:
+        return Circuit(
+            id=self.id,
+            breaker_a=self.breaker_a,
+            limit_a=self.limit_a,
+            parent=self.parent,
+            phases=self.phases,
+            connection=_connection(self.connection),
+            max_power_w=self.max_power_w,
+            safe_budget_a=self.safe_budget_a,
+        )
+
+
+class ChargerEntry(Table):
+    id: EntryId = Field(description="a unique name such as 'left'")
+    circuit: EntryId = Field(description="the id of the circuit it is wired to")
+    max_current_a: Number = Field(description="the charger's own rating in amps")
+    min_current_a: Number = 6.0
+    fallback_current_a: Number = 6.0
+    start_current_a: Number | None = None
+    connection: StrictStr | None = None
+    priority: StrictInt = 0
+
+    @field_validator("connection")
+    @classmethod
+    def _parse_connection(cls, value: str | None) -> str | None:
+        _connection(value)
+        return value
+
+    def to_domain(self) -> Charger:
+        return Charger(
+            id=self.id,
+            circuit=self.circuit,
+            max_current_a=self.max_current_a,
+            min_current_a=self.min_current_a,
+            fallback_current_a=self.fallback_current_a,
+            start_current_a=self.start_current_a,
+            connection=_connection(self.connection),
+            priority=self.priority,
+        )
+
+
+class MeterEntry(Table):
+    id: EntryId = Field(description="a unique name such as 'house'")
+    circuit: EntryId = Field(description="the id of the circuit whose current it measures")
+
+    def to_domain(self) -> Meter:
+        return Meter(id=self.id, circuit=self.circuit)
+
+
+class SiteDocument(Table):
+    """The top level: only these four keys; the loader checks each part on its own."""
+
+    site: Any = None
+    circuits: Any = Field(default_factory=list)
+    chargers: Any = Field(default_factory=list)
+    meters: Any = Field(default_factory=list)
