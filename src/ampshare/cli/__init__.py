@@ -1,4 +1,4 @@
-"""The command line: `ampshare check` and `ampshare allocate`. Only here is logging configured."""
+"""The command line: `ampshare check`, `allocate` and `demo`. Only here is logging configured."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from ampshare.cli.allocate import allocate_command
 from ampshare.cli.check import check_command
+from ampshare.cli.demo import demo_command
 
 app = typer.Typer(
     name="ampshare",
@@ -34,6 +35,7 @@ def _configure(
 
 app.command("check")(check_command)
 app.command("allocate")(allocate_command)
+app.command("demo")(demo_command)
 
 
 def main() -> None:
