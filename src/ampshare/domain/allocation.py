@@ -7,36 +7,70 @@
    never offered less than its minimum.
 3. Progressive filling, one priority class after another, raises every admitted car together
    until a circuit conductor, a power cap or its ceiling stops it (max-min fairness).
+
+The control loop allocates every few seconds, on sites of up to some 10,000 chargers, so what
+does not depend on the state is worked out once per site (_Compiled), and the loads are summed
+in the order that waterfill.py explains: the same state always gives the same offers, bit for bit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from itertools import compress
+from operator import attrgetter, lt
+from typing import overload
 
-from ampshare.domain.demand import Demand, demand
+from ampshare.domain.demand import Ceiling, bounds, ceiling_reason
 from ampshare.domain.environment import (
     ConstraintEnvironment,
+    EnvironmentPlan,
     MeterStatus,
-    environments,
     offline_load_a,
 )
-from ampshare.domain.network import ConstraintKind, Network, compile_network
-from ampshare.domain.site import Site
-from ampshare.domain.state import CarState, SiteState
+from ampshare.domain.network import Constraint, ConstraintKind, Network, compile_network
+from ampshare.domain.site import Charger, Site
+from ampshare.domain.state import CarState, ChargerState, SiteState
 from ampshare.domain.units import floor_to_step, fmt_a, fmt_w
-from ampshare.domain.waterfill import FillConstraint, water_fill
+from ampshare.domain.waterfill import FillConstraint, FillResult, water_fill
 
 _EPS = 1e-9
 _LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+class _Text:
+    """A str field that may be given as a function that writes it, called when first read.
+
+    A control loop allocates every few seconds and seldom shows why; writing every reason
+    would take longer than allocating on a small site. Equality, hashing and repr read the text.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Text: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> str: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> str | _Text:
+        if obj is None:
+            raise AttributeError(self._slot)  # tells dataclass: no default
+        text: str | Callable[[], str] = obj.__dict__[self._slot]
+        if not isinstance(text, str):
+            text = obj.__dict__[self._slot] = text()
+        return text
+
+    def __set__(self, obj: object, text: str | Callable[[], str]) -> None:
+        obj.__dict__[self._slot] = text
 
 
 @dataclass(frozen=True)
 class ChargerAllocation:
     offered_a: float
     limited_by: str  # "charger", "car", "circuit:<id>[:L1|:power]", "no_car", "offline"
-    reason: str
+    reason: _Text = _Text()  # a str: given as one, or as a function that writes it
     paused: bool = False
 
 
@@ -83,178 +117,354 @@ class Allocator:
     def __init__(self, site: Site) -> None:
         self.site = site
         self.network: Network = compile_network(site)
+        self._compiled = _Compiled(self.network)
 
     def allocate(self, state: SiteState) -> Allocation:
-        return _Run(self.network, state).result()
+        return _Run(self._compiled, state).result()
+
+
+class _Compiled:
+    """What allocating needs of a site and no state changes."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.environments = EnvironmentPlan(network)
+        chargers = network.site.chargers
+        constraints = network.constraints
+        self.priority = [charger.priority for charger in chargers]
+        self.priority_rank = [-charger.priority for charger in chargers]  # admission order
+        # each constraint's coefficients in the arithmetic it is summed in (waterfill.py)
+        self.coeffs = [_arithmetic(constraint.coeffs) for constraint in constraints]
+        self.zero = [_zero(coeffs) for coeffs in self.coeffs]
+        self.spread = [sum(map(abs, constraint.coeffs)) for constraint in constraints]
+        terms: list[list[tuple[int, complex]]] = [[] for _ in chargers]
+        for k, (constraint, coeffs) in enumerate(zip(constraints, self.coeffs, strict=True)):
+            for i, coeff in zip(constraint.members, coeffs, strict=True):
+                terms[i].append((k, coeff))
+        self.terms = [tuple(t) for t in terms]  # network.terms, in the arithmetic above
+        self.limited_by = [f"circuit:{constraint.label}" for constraint in constraints]
+        # a charger without a car gets the same result every time (made when first needed)
+        self.no_car: list[ChargerAllocation | None] = [None] * len(chargers)
+        # each circuit's id, limit and conductors as (constraint, name, limit)
+        self.circuits: list[tuple[str, float, list[tuple[int, str, float]]]] = []
+        for circuit in network.site.circuits:
+            conductors = [
+                (k, _conductor_name(constraints[k]), constraints[k].limit)
+                for k in network.by_circuit[circuit.id]
+            ]
+            self.circuits.append((circuit.id, circuit.continuous_limit_a, conductors))
+
+
+def _arithmetic(coeffs: tuple[complex, ...]) -> tuple[complex, ...]:
+    """The coefficients as floats if all are real, else as they are."""
+    if any(map(attrgetter("imag"), coeffs)):
+        return coeffs
+    return tuple(map(attrgetter("real"), coeffs))
+
+
+def _conductor_name(constraint: Constraint) -> str:
+    """ "" for a 1-phase conductor, "L1".."L3" for a line, "power" for a power cap."""
+    if constraint.kind is ConstraintKind.POWER:
+        return "power"
+    return constraint.line or ""
+
+
+def _zero(coeffs: tuple[complex, ...]) -> complex:
+    """The empty sum in a constraint's arithmetic (_arithmetic: all floats or all complex)."""
+    return 0j if coeffs and isinstance(coeffs[0], complex) else 0.0
+
+
+def _no_car_reason(charger: Charger) -> str:
+    start_a = charger.effective_start_current_a
+    next_car = (
+        f"the next one starts at the charger's own {fmt_a(start_a)}"
+        if start_a > 0
+        else "the next one waits for ampshare's first offer"
+    )
+    return f"no car: {next_car}"
 
 
 class _Run:
-    def __init__(self, network: Network, state: SiteState) -> None:
+    def __init__(self, compiled: _Compiled, state: SiteState) -> None:
+        network = compiled.network
+        self.compiled = compiled
         self.network = network
-        self.state = state
-        self.env: list[ConstraintEnvironment] = environments(network, state)
+        self.states = list(map(state.charger, network.charger_ids))
+        self.env: list[ConstraintEnvironment] = compiled.environments.environments(
+            state, self.states
+        )
         count = len(network.charger_ids)
         self.lo = [0.0] * count
         self.hi = [0.0] * count
-        self.values: dict[int, float] = {}
-        self.results: dict[int, ChargerAllocation] = {}
-        self.demands: dict[int, Demand] = {}
+        self.results: list[ChargerAllocation | None] = [None] * count
+        self.offers = [0.0] * count  # what each car is offered (0: paused)
+        self.ceilings: dict[int, Ceiling] = {}  # every car (not offline), by charger index
         # phasor sum of what may be drawn on each constraint so far
-        self.load = [0j] * len(network.constraints)
-        self.offline_load = [0j] * len(network.constraints)
-        self._classify()
-        self.admitted = self._admit()
+        self.offline_load = list(compiled.zero)
+        self._full: dict[int, _FullReason] = {}  # by constraint
+        self._steps: dict[float, float] = {}  # floor_to_step, by value
+        self._shared: dict[tuple[int, float], ChargerAllocation] = {}  # see _stopped
+        admission = self._classify()
+        self.load = list(self.offline_load)
+        self.admitted = self._admit(admission)
         self._fill()
 
-    def _classify(self) -> None:
-        site = self.network.site
-        for i, charger_id in enumerate(self.network.charger_ids):
-            charger = site.chargers[i]
-            charger_state = self.state.charger(charger_id)
-            if charger_state.car is CarState.NONE:
-                start_a = charger.effective_start_current_a
-                next_car = (
-                    f"the next one starts at the charger's own {fmt_a(start_a)}"
-                    if start_a > 0
-                    else "the next one waits for ampshare's first offer"
-                )
-                self.results[i] = ChargerAllocation(0.0, "no_car", f"no car: {next_car}")
-            elif charger_state.car is CarState.OFFLINE:
-                load_a = offline_load_a(charger_state, charger.fallback_current_a)
-                self.results[i] = ChargerAllocation(
-                    load_a,
-                    "offline",
-                    f"unreachable: counted at the {fmt_a(load_a)} it may still draw",
-                )
-                for k, coeff in self.network.terms[i]:
-                    self.load[k] += coeff * load_a
-                    self.offline_load[k] += coeff * load_a
+    def _classify(self) -> list[tuple[int, int, datetime, int]]:
+        """Sort every charger into no car, offline or car; return the cars' admission keys:
+        priority first, then cars that draw before cars that do not, then who plugged in first.
+        """
+        no_car, rank = self.compiled.no_car, self.compiled.priority_rank
+        lo, hi, ceilings, results = self.lo, self.hi, self.ceilings, self.results
+        none, offline, suspended = CarState.NONE, CarState.OFFLINE, CarState.SUSPENDED
+        keys = []
+        for i, (charger, charger_state) in enumerate(
+            zip(self.network.site.chargers, self.states, strict=True)
+        ):
+            car = charger_state.car
+            if car is none:
+                result = no_car[i]
+                if result is None:
+                    reason = partial(_no_car_reason, charger)
+                    result = no_car[i] = ChargerAllocation(0.0, "no_car", reason)
+                results[i] = result
+            elif car is offline:
+                self._offline(i, charger_state, charger)
             else:
-                wanted = demand(charger, charger_state)
-                self.demands[i] = wanted
-                self.lo[i] = wanted.floor_a
-                self.hi[i] = wanted.ceiling_a
+                lo[i], hi[i], ceilings[i] = bounds(charger, charger_state)
+                plugged_in_at = charger_state.plugged_in_at or _LATEST
+                keys.append((rank[i], int(car is suspended), plugged_in_at, i))
+        return keys
 
-    def _admission_order(self, i: int) -> tuple[int, int, datetime, int]:
-        charger_state = self.state.charger(self.network.charger_ids[i])
-        not_drawing = int(charger_state.car is CarState.SUSPENDED)
-        plugged = charger_state.plugged_in_at or _LATEST
-        return (-self.network.site.chargers[i].priority, not_drawing, plugged, i)
+    def _offline(self, i: int, charger_state: ChargerState, charger: Charger) -> None:
+        load_a = offline_load_a(charger_state, charger.fallback_current_a)
+        self.results[i] = ChargerAllocation(
+            load_a, "offline", f"unreachable: counted at the {fmt_a(load_a)} it may still draw"
+        )
+        load = self.offline_load
+        for k, coeff in self.compiled.terms[i]:
+            load[k] += coeff * load_a
 
-    def _admit(self) -> list[int]:
+    def _admit(self, keys: list[tuple[int, int, datetime, int]]) -> list[int]:
         admitted = []
-        for i in sorted(self.demands, key=self._admission_order):
-            floor_a = self.lo[i]
-            blocked = None
-            for k, coeff in self.network.terms[i]:
-                if abs(self.load[k] + coeff * floor_a) > self.env[k].room + _EPS:
-                    blocked = k
+        load = self.load
+        limit = [env.room + _EPS for env in self.env]
+        terms = self.compiled.terms
+        lo = self.lo
+        for *_, i in sorted(keys):
+            floor_a = lo[i]
+            car_terms = terms[i]
+            for k, coeff in car_terms:
+                if abs(load[k] + coeff * floor_a) > limit[k]:
+                    self._pause(i, k)
                     break
-            if blocked is None:
-                admitted.append(i)
-                for k, coeff in self.network.terms[i]:
-                    self.load[k] += coeff * floor_a
             else:
-                self.results[i] = ChargerAllocation(
-                    0.0,
-                    f"circuit:{self.network.constraints[blocked].label}",
-                    f"paused: {self._why_full(blocked)}, and its {fmt_a(floor_a)} minimum "
-                    "does not fit; cars of higher priority or waiting longer come first",
-                    paused=True,
-                )
+                admitted.append(i)
+                for k, coeff in car_terms:
+                    load[k] += coeff * floor_a
         return admitted
 
+    def _pause(self, i: int, k: int) -> None:
+        reason = partial(_paused_reason, self._why_full(k), self.lo[i])
+        self.results[i] = ChargerAllocation(0.0, self.compiled.limited_by[k], reason, paused=True)
+
     def _fill(self) -> None:
-        site = self.network.site
-        for priority in sorted({site.chargers[i].priority for i in self.admitted}, reverse=True):
-            group = [i for i in self.admitted if site.chargers[i].priority == priority]
-            local: dict[int, int] = {}
-            constraints: list[FillConstraint] = []
-            terms: dict[int, list[tuple[int, complex]]] = {}
-            for i in group:
-                terms[i] = []
-                for k, coeff in self.network.terms[i]:
-                    j = local.get(k)
-                    if j is None:
-                        j = local[k] = len(constraints)
-                        constraints.append(FillConstraint([], self.load[k], self.env[k].room))
-                    constraints[j].members.append((i, coeff))
-                    constraints[j].base -= coeff * self.lo[i]
-                    terms[i].append((j, coeff))
-            all_terms: list[list[tuple[int, complex]]] = [[] for _ in self.lo]
-            for i, t in terms.items():
-                all_terms[i] = t
-            filled = water_fill(group, self.lo, self.hi, constraints, all_terms)
-            by_local = {j: k for k, j in local.items()}
-            for i in group:
-                value = filled.values[i]
-                self.values[i] = value
-                for k, coeff in self.network.terms[i]:
-                    self.load[k] += coeff * (value - self.lo[i])
-                bound = filled.bound_by[i]
-                self.results[i] = self._filled_result(
-                    i, value, None if bound is None else by_local[bound]
-                )
+        priority = self.compiled.priority
+        classes = sorted({priority[i] for i in self.admitted}, reverse=True)
+        for n, class_priority in enumerate(classes):
+            group = [i for i in self.admitted if priority[i] == class_priority]
+            ks, constraints = self._fill_constraints(group)
+            filled = water_fill(group, self.lo, self.hi, constraints)
+            self._record(group, ks, filled)
+            if n + 1 < len(classes):
+                self._add_fill_to_load(group, filled.values)
 
-    def _filled_result(self, i: int, value: float, bound: int | None) -> ChargerAllocation:
-        offered_a = max(self.lo[i], floor_to_step(value))
-        if bound is None:
-            wanted = self.demands[i]
-            return ChargerAllocation(offered_a, wanted.ceiling_by, wanted.ceiling_reason)
-        label = self.network.constraints[bound].label
-        return ChargerAllocation(offered_a, f"circuit:{label}", self._why_full(bound))
+    def _fill_constraints(self, group: list[int]) -> tuple[list[int], list[FillConstraint]]:
+        """The constraints the group is in, each with its members from the group in group
+        (admission) order, listed in the order the group first touches them (a car at a time,
+        each car's constraints in network order), which breaks ties between equal levels."""
+        compiled = self.compiled
+        in_group = [False] * len(self.lo)
+        for i in group:
+            in_group[i] = True
+        rank = None  # position in the group, if that is not charger order
+        if not all(map(lt, group, group[1:])):
+            rank = [0] * len(self.lo)
+            for position, i in enumerate(group):
+                rank[i] = position
+        touched = []
+        for k, constraint in enumerate(self.network.constraints):
+            if len(constraint.members) == 1:  # a charger on its own circuit: no lists to filter
+                (i,) = constraint.members
+                if in_group[i]:
+                    touched.append(
+                        (i if rank is None else rank[i], k, [i], [compiled.coeffs[k][0]])
+                    )
+                continue
+            chosen = list(map(in_group.__getitem__, constraint.members))
+            if True not in chosen:
+                continue
+            members = list(compress(constraint.members, chosen))
+            coeffs = list(compress(compiled.coeffs[k], chosen))
+            first = members[0]
+            if rank is not None:
+                order = sorted(range(len(members)), key=[rank[i] for i in members].__getitem__)
+                members = [members[pos] for pos in order]
+                coeffs = [coeffs[pos] for pos in order]
+                first = rank[members[0]]
+            touched.append((first, k, members, coeffs))
+        touched.sort(key=lambda t: (t[0], t[1]))
+        ks = [k for _, k, _, _ in touched]
+        constraints = [
+            FillConstraint(members, coeffs, self.load[k], self.env[k].room, compiled.spread[k])
+            for _, k, members, coeffs in touched
+        ]
+        return ks, constraints
 
-    def _why_full(self, k: int) -> str:
-        constraint = self.network.constraints[k]
-        env = self.env[k]
-        name = f"circuit {constraint.circuit_id!r}"
-        if constraint.line is not None:
-            name += f" line {constraint.line}"
-        if env.meter is MeterStatus.STALE:
-            return (
-                f"meter {env.meter_id!r} has no fresh reading, so {name} holds its chargers "
-                f"to the safe budget of {fmt_a(env.room)}"
-            )
-        if constraint.kind is ConstraintKind.POWER:
-            text = f"{name} is at its power cap of {fmt_w(constraint.limit)}"
-            other = f", {fmt_w(env.other_load)} of it other load" if env.other_load > 0 else ""
-            return text + other
-        text = f"{name} is fully used ({fmt_a(constraint.limit)} continuous"
-        if env.other_load > 0:
-            text += f", {fmt_a(env.other_load)} of it other load"
-        return text + ")"
+    def _record(self, group: list[int], ks: list[int], filled: FillResult) -> None:
+        """Each car's offer (its level rounded down to the offer step, never below its
+        minimum) and what stopped it."""
+        values, bound_by = filled.values, filled.bound_by
+        lo, offers, results, steps = self.lo, self.offers, self.results, self._steps
+        for i in group:
+            value = values[i]
+            step = steps.get(value)  # many cars share a level
+            if step is None:
+                step = steps[value] = floor_to_step(value)
+            offered_a = offers[i] = max(lo[i], step)
+            bound = bound_by[i]
+            if bound is None:
+                results[i] = self._at_ceiling(i, offered_a)
+            else:
+                results[i] = self._stopped(ks[bound], offered_a)
+
+    def _at_ceiling(self, i: int, offered_a: float) -> ChargerAllocation:
+        why = self.ceilings[i]
+        reason = partial(ceiling_reason, why, self.network.site.chargers[i], self.states[i])
+        return ChargerAllocation(offered_a, why.by, reason)
+
+    def _stopped(self, k: int, offered_a: float) -> ChargerAllocation:
+        """The result of a car that constraint k stopped. Cars stopped by the same constraint
+        at the same offer share one (immutable) result: on a large site most cars share a
+        few, and making one takes longer than the rest of a car's allocation."""
+        shareable = type(offered_a) is float and offered_a > 0  # 6 and 6.0 stay apart
+        key = (k, offered_a)
+        result = self._shared.get(key) if shareable else None
+        if result is None:
+            result = ChargerAllocation(offered_a, self.compiled.limited_by[k], self._why_full(k))
+            if shareable:
+                self._shared[key] = result
+        return result
+
+    def _add_fill_to_load(self, group: list[int], values: Mapping[int, float]) -> None:
+        load, lo, terms = self.load, self.lo, self.compiled.terms
+        for i in group:
+            raised_a = values[i] - lo[i]
+            for k, coeff in terms[i]:
+                load[k] += coeff * raised_a
+
+    def _why_full(self, k: int) -> _FullReason:
+        """Why constraint k stops a car: one text for every car it stops."""
+        reason = self._full.get(k)
+        if reason is None:
+            reason = self._full[k] = _FullReason(self.network.constraints[k], self.env[k])
+        return reason
 
     def result(self) -> Allocation:
         ids = self.network.charger_ids
-        chargers = {ids[i]: self.results[i] for i in range(len(ids))}
-        return Allocation(chargers=chargers, circuits=self._circuits(chargers))
+        results = self.results
+        chargers = {ids[i]: _done(results[i]) for i in range(len(ids))}
+        return Allocation(chargers=chargers, circuits=self._circuits())
 
-    def _circuits(self, chargers: Mapping[str, ChargerAllocation]) -> dict[str, CircuitAllocation]:
-        network = self.network
-        offers = [chargers[charger_id].offered_a for charger_id in network.charger_ids]
+    def _circuits(self) -> dict[str, CircuitAllocation]:
+        loads, envs = self._ev_loads(), self.env
         result = {}
-        for circuit in network.site.circuits:
+        for circuit_id, limit_a, conductor_list in self.compiled.circuits:
             conductors: dict[str, ConductorLoad] = {}
+            amps = []
             meter = MeterStatus.NONE
-            for k in network.by_circuit[circuit.id]:
-                constraint, env = network.constraints[k], self.env[k]
+            for k, name, limit in conductor_list:
+                env = envs[k]
                 meter = env.meter
-                ev = self.offline_load[k]
-                for i, coeff in zip(constraint.members, constraint.coeffs, strict=True):
-                    if i in self.demands:
-                        ev += coeff * offers[i]
                 other = env.other_load
-                name = "power" if constraint.kind is ConstraintKind.POWER else constraint.line or ""
-                conductors[name] = ConductorLoad(
-                    constraint.limit, other, min(env.room, constraint.limit), abs(ev) + other
+                conductor = conductors[name] = ConductorLoad(
+                    limit, other, min(env.room, limit), loads[k] + other
                 )
-            amps = [c for name, c in conductors.items() if name != "power"]
-            result[circuit.id] = CircuitAllocation(
-                limit_a=circuit.continuous_limit_a,
-                load_a=max(c.load for c in amps),
-                other_load_a=max(c.other_load for c in amps),
-                ev_budget_a=min(c.ev_budget for c in amps),
+                if name != "power":
+                    amps.append(conductor)
+            if len(amps) == 1:  # a 1-phase circuit
+                (highest,) = (lowest,) = (most_other,) = amps
+            else:
+                highest = max(amps, key=lambda c: c.load)
+                most_other = max(amps, key=lambda c: c.other_load)
+                lowest = min(amps, key=lambda c: c.ev_budget)
+            result[circuit_id] = CircuitAllocation(
+                limit_a=limit_a,
+                load_a=highest.load,
+                other_load_a=most_other.other_load,
+                ev_budget_a=lowest.ev_budget,
                 meter=meter,
                 conductors=conductors,
             )
         return result
+
+    def _ev_loads(self) -> list[float]:
+        """|sum| over each constraint of every offer drawn in full, offline chargers included."""
+        # the chargers without a car count 0 here, offline ones are in offline_load already;
+        # adding coeff * 0 leaves every |sum| as it is
+        offers = self.offers
+        loads = []
+        for constraint, coeffs, offline in zip(
+            self.network.constraints, self.compiled.coeffs, self.offline_load, strict=True
+        ):
+            ev = offline
+            for i, coeff in zip(constraint.members, coeffs, strict=True):
+                ev += coeff * offers[i]
+            loads.append(abs(ev))
+        return loads
+
+
+class _FullReason:
+    """Why a constraint stops cars, written when first read."""
+
+    __slots__ = ("constraint", "env", "text")
+
+    def __init__(self, constraint: Constraint, env: ConstraintEnvironment) -> None:
+        self.constraint = constraint
+        self.env = env
+        self.text: str | None = None
+
+    def __call__(self) -> str:
+        if self.text is None:
+            self.text = _describe_full(self.constraint, self.env)
+        return self.text
+
+
+def _describe_full(constraint: Constraint, env: ConstraintEnvironment) -> str:
+    name = f"circuit {constraint.circuit_id!r}"
+    if constraint.line is not None:
+        name += f" line {constraint.line}"
+    if env.meter is MeterStatus.STALE:
+        return (
+            f"meter {env.meter_id!r} has no fresh reading, so {name} holds its chargers "
+            f"to the safe budget of {fmt_a(env.room)}"
+        )
+    if constraint.kind is ConstraintKind.POWER:
+        text = f"{name} is at its power cap of {fmt_w(constraint.limit)}"
+        other = f", {fmt_w(env.other_load)} of it other load" if env.other_load > 0 else ""
+        return text + other
+    text = f"{name} is fully used ({fmt_a(constraint.limit)} continuous"
+    if env.other_load > 0:
+        text += f", {fmt_a(env.other_load)} of it other load"
+    return text + ")"
+
+
+def _paused_reason(full: _FullReason, floor_a: float) -> str:
+    return (
+        f"paused: {full()}, and its {fmt_a(floor_a)} minimum "
+        "does not fit; cars of higher priority or waiting longer come first"
+    )
+
+
+def _done(result: ChargerAllocation | None) -> ChargerAllocation:
+    assert result is not None, "every charger has a result once the run is over"
+    return result

@@ -48,28 +48,63 @@ def safe_budget_a(network: Network, constraint: Constraint, circuit: Circuit) ->
 
 
 def environments(network: Network, state: SiteState) -> list[ConstraintEnvironment]:
-    site = network.site
-    meter_by_circuit = {meter.circuit: meter for meter in site.meters}
-    charger_states = [state.charger(charger_id) for charger_id in network.charger_ids]
-    result = []
-    for constraint in network.constraints:
-        meter = meter_by_circuit.get(constraint.circuit_id)
-        if meter is None:
-            result.append(ConstraintEnvironment(constraint.limit, 0.0, MeterStatus.NONE, None))
-            continue
-        reading = state.meter(meter.id)
-        circuit = site.circuits_by_id[constraint.circuit_id]
-        if reading.stale or (reading.current_a is None and reading.power_w is None):
-            room = constraint.limit
-            if constraint.kind is ConstraintKind.CURRENT:
-                room = safe_budget_a(network, constraint, circuit)
-            result.append(ConstraintEnvironment(room, 0.0, MeterStatus.STALE, meter.id))
-            continue
-        other = _other_load(network, constraint, circuit, reading, charger_states)
-        result.append(
-            ConstraintEnvironment(constraint.limit - other, other, MeterStatus.FRESH, meter.id)
-        )
-    return result
+    """What each constraint leaves for the chargers."""
+    return EnvironmentPlan(network).environments(state)
+
+
+class EnvironmentPlan:
+    """environments() for one network, with what no state changes worked out once (an
+    allocator keeps one for every state it allocates)."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        meter_by_circuit = {meter.circuit: meter for meter in network.site.meters}
+        # every constraint as if it had no meter: immutable, so shared by every state
+        self._unmetered = [
+            ConstraintEnvironment(constraint.limit, 0.0, MeterStatus.NONE, None)
+            for constraint in network.constraints
+        ]
+        self._metered = [
+            (k, constraint, meter)
+            for k, constraint in enumerate(network.constraints)
+            if (meter := meter_by_circuit.get(constraint.circuit_id)) is not None
+        ]
+
+    def environments(
+        self, state: SiteState, charger_states: Sequence[ChargerState] | None = None
+    ) -> list[ConstraintEnvironment]:
+        """charger_states, if given, must be state.charger(charger_id) for every charger of
+        the network, in order."""
+        network = self.network
+        result = list(self._unmetered)
+        if not self._metered:
+            return result
+        if charger_states is None:
+            charger_states = [state.charger(charger_id) for charger_id in network.charger_ids]
+        drawing: list[float | None] | None = None  # made on the first fresh reading
+        for k, constraint, meter in self._metered:
+            reading = state.meter(meter.id)
+            circuit = network.site.circuits_by_id[constraint.circuit_id]
+            if reading.stale or (reading.current_a is None and reading.power_w is None):
+                room = constraint.limit
+                if constraint.kind is ConstraintKind.CURRENT:
+                    room = safe_budget_a(network, constraint, circuit)
+                result[k] = ConstraintEnvironment(room, 0.0, MeterStatus.STALE, meter.id)
+                continue
+            if drawing is None:
+                drawing = _measured_draws(charger_states)
+            other = _other_load(network, constraint, circuit, reading, drawing)
+            result[k] = ConstraintEnvironment(
+                constraint.limit - other, other, MeterStatus.FRESH, meter.id
+            )
+        return result
+
+
+def _measured_draws(charger_states: Sequence[ChargerState]) -> list[float | None]:
+    """What each charger measures, None when unknown. An offline charger counts as unknown:
+    it may draw what it last had, so the meter's share of it stays in the other load."""
+    offline = CarState.OFFLINE
+    return [None if s.car is offline else s.measured_a for s in charger_states]
 
 
 def _other_load(
@@ -77,15 +112,15 @@ def _other_load(
     constraint: Constraint,
     circuit: Circuit,
     reading: MeterReading,
-    charger_states: Sequence[ChargerState],
+    drawing: Sequence[float | None],
 ) -> float:
     """Meter minus what the chargers under it measure. A charger whose draw is unknown (or
     that is offline) counts as drawing nothing here, so the other load is never underrated."""
     ev = 0j
     for i, coeff in zip(constraint.members, constraint.coeffs, strict=True):
-        charger_state = charger_states[i]
-        if charger_state.car is not CarState.OFFLINE and charger_state.measured_a is not None:
-            ev += coeff * charger_state.measured_a
+        drawn_a = drawing[i]
+        if drawn_a is not None:
+            ev += coeff * drawn_a
     if constraint.kind is ConstraintKind.POWER:
         measured_w = reading.power_w
         if measured_w is None:

@@ -30,6 +30,10 @@ class ChargerState:
     offer_in_force: bool = True  # offline only: False once the last offer may have lapsed
     ev_max_a: float | None = None  # the car's own maximum, when known
     plugged_in_at: datetime | None = None
+    # the control loop's word: a paused car stays paused a while (cars dislike on/off cycles)
+    hold_paused: bool = False
+    # a charger that draws this, more than its offer, whatever it is told: counted as fixed
+    fixed_draw_a: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ def validate_state(site: Site, state: SiteState) -> None:
         _check_amps(where, "measured_a", charger_state.measured_a, problems)
         _check_amps(where, "offered_a", charger_state.offered_a, problems)
         _check_amps(where, "ev_max_a", charger_state.ev_max_a, problems)
+        _check_amps(where, "fixed_draw_a", charger_state.fixed_draw_a, problems)
     for meter_id, reading in state.meters.items():
         where = f"meter {meter_id!r}"
         meter = site.meters_by_id.get(meter_id)

@@ -74,17 +74,35 @@ def transition(
 
     # once the decreases are done, each charger is at the lower of old and new
     settled = {cid: min(before, new_a.get(cid, before)) for cid, before in old_a.items()}
+    granted = safe_increases(allocator, state, settled, increases)
+    held = {cid: a for cid, a in increases.items() if cid not in granted}
+    steps = []
+    if decreases:
+        steps.append(TransitionStep(decreases, await_confirmation=True))
+    if granted:
+        steps.append(TransitionStep(granted, await_confirmation=False))
+    return Transition(tuple(steps), held)
+
+
+def safe_increases(
+    allocator: Allocator,
+    state: SiteState,
+    worst_a: Mapping[str, float],
+    increases: Mapping[str, float],
+) -> dict[str, float]:
+    """The increases that fit now, with every charger at its worst case (worst_a: what each
+    reachable charger may draw now; unreachable ones count at what they may still draw).
+    Higher priority first, then the smaller raises, so that as many as possible fit."""
+    network = allocator.network
     envs = environments(network, state)
-    draws = may_draw_a(network, state, settled)
+    draws = may_draw_a(network, state, worst_a)
     sums = [0j] * len(network.constraints)
     for i, draw_a in enumerate(draws):
         for k, coeff in network.terms[i]:
             sums[k] += coeff * draw_a
-
     index = {charger_id: i for i, charger_id in enumerate(network.charger_ids)}
-    granted: dict[str, float] = {}
-    held: dict[str, float] = {}
     priority = {c.id: c.priority for c in network.site.chargers}
+    granted: dict[str, float] = {}
     for charger_id in sorted(increases, key=lambda cid: (-priority[cid], increases[cid], cid)):
         i = index[charger_id]
         delta_a = increases[charger_id] - draws[i]
@@ -93,12 +111,4 @@ def transition(
             for k, c in terms:
                 sums[k] += c * delta_a
             granted[charger_id] = increases[charger_id]
-        else:
-            held[charger_id] = increases[charger_id]
-
-    steps = []
-    if decreases:
-        steps.append(TransitionStep(decreases, await_confirmation=True))
-    if granted:
-        steps.append(TransitionStep(granted, await_confirmation=False))
-    return Transition(tuple(steps), held)
+    return granted
