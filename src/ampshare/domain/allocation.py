@@ -229,6 +229,16 @@ class _Run:
                 results[i] = result
             elif car is offline:
                 self._offline(i, charger_state, charger)
+            elif charger_state.fixed_draw_a is not None:
+                self._overdraw(i, charger_state)
+            elif charger_state.hold_paused:
+                results[i] = ChargerAllocation(
+                    0.0,
+                    "pause_hold",
+                    "held paused a few minutes: some cars fail after being paused and resumed "
+                    "too often",
+                    paused=True,
+                )
             else:
                 lo[i], hi[i], ceilings[i] = bounds(charger, charger_state)
                 plugged_in_at = charger_state.plugged_in_at or _LATEST
@@ -243,6 +253,19 @@ class _Run:
         load = self.offline_load
         for k, coeff in self.compiled.terms[i]:
             load[k] += coeff * load_a
+
+    def _overdraw(self, i: int, charger_state: ChargerState) -> None:
+        """A charger that ignores its offer counts at what it draws; the others share the rest."""
+        draw_a = max(charger_state.fixed_draw_a or 0.0, charger_state.offered_a or 0.0)
+        self.results[i] = ChargerAllocation(
+            charger_state.offered_a or 0.0,
+            "overdraw",
+            f"draws {fmt_a(draw_a)}, more than its offer: counted at that, the others share "
+            "the rest",
+        )
+        load = self.offline_load
+        for k, coeff in self.compiled.terms[i]:
+            load[k] += coeff * draw_a
 
     def _admit(self, keys: list[tuple[int, int, datetime, int]]) -> list[int]:
         admitted = []

@@ -60,7 +60,6 @@ def transition(
     new_a: Mapping[str, float],
 ) -> Transition:
     """Order the change from old_a to new_a (both: charger id -> offer) into safe steps."""
-    network = allocator.network
     decreases: dict[str, float] = {}
     increases: dict[str, float] = {}
     for charger_id, target_a in new_a.items():

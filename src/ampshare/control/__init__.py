@@ -1,0 +1,1 @@
+"""The control loop: readings in, allocation and safe transitions, commands out."""

@@ -1,0 +1,11 @@
+"""The control package's error tree."""
+
+from __future__ import annotations
+
+
+class ControlError(Exception):
+    """Root of every error raised by ampshare.control."""
+
+
+class UnknownDeviceError(ControlError):
+    """A reading names a charger or meter that is not in the site."""

@@ -1,0 +1,226 @@
+"""The control loop: the latest readings in, commands out, one site.
+
+It is synchronous and has no clock: every call says what time it is (now_s), so the same loop
+runs in real time in the server and in simulated time, much faster, in the simulator and tests.
+Each event (a reading, a lost charger) and each tick re-allocates and moves towards the new
+allocation safely: cuts first; raises only once they fit with every unconfirmed cut still
+counted at its old, higher offer.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from ampshare.control.errors import UnknownDeviceError
+from ampshare.control.readings import ChargerReading, Command, MeterSample
+from ampshare.control.settings import LoopSettings
+from ampshare.control.tracks import ChargerTrack, MeterTrack
+from ampshare.domain import (
+    Allocation,
+    Allocator,
+    CarState,
+    ChargerState,
+    MeterReading,
+    Site,
+    SiteState,
+)
+from ampshare.domain.environment import environments
+from ampshare.domain.loads import ev_loads, may_draw_a, over_limit
+from ampshare.domain.transition import safe_increases
+
+logger = logging.getLogger(__name__)
+
+_EPS_A = 1e-6
+# an offline charger counts at its last offer until its lease has surely lapsed
+_LEASE_MARGIN_S = 2.0
+
+
+class ControlLoop:
+    def __init__(self, site: Site, settings: LoopSettings | None = None) -> None:
+        self.site = site
+        self.settings = settings or LoopSettings()
+        self.allocator = Allocator(site)
+        self.chargers = {c.id: ChargerTrack(c) for c in site.chargers}
+        self.meters = {m.id: MeterTrack(m.id) for m in site.meters}
+        self.last_allocation: Allocation | None = None
+        self.last_state: SiteState | None = None
+        self.last_evaluation_s: float | None = None
+        self.started_s: float | None = None
+
+    # events -------------------------------------------------------------------------------
+
+    def charger_reading(
+        self, charger_id: str, reading: ChargerReading, now_s: float
+    ) -> list[Command]:
+        track = self._charger(charger_id)
+        was_online = track.online(now_s, self.settings.charger_timeout_s)
+        before = track.car
+        changed = track.observe(reading, now_s)
+        if changed:
+            logger.info("charger %s: car %s -> %s", charger_id, before.value, reading.car.value)
+            if before is CarState.NONE and not track.pending:
+                start_a = track.charger.effective_start_current_a
+                track.confirmed_a = reading.offered_a if reading.offered_a is not None else start_a
+                track.confirmed_s = now_s
+        if not was_online:
+            logger.info("charger %s is back", charger_id)
+        if changed or not was_online:
+            return self.evaluate(now_s)
+        return []
+
+    def charger_lost(self, charger_id: str, now_s: float) -> list[Command]:
+        """The adapter lost the connection: the charger is offline now, not after a timeout."""
+        track = self._charger(charger_id)
+        track.last_seen_s = None
+        logger.warning("charger %s is unreachable", charger_id)
+        return self.evaluate(now_s)
+
+    def meter_sample(self, meter_id: str, sample: MeterSample, now_s: float) -> list[Command]:
+        track = self.meters.get(meter_id)
+        if track is None:
+            raise UnknownDeviceError(f"meter {meter_id!r} is not in the site")
+        jumped = track.observe(sample, now_s, self.settings.meter_jump_a)
+        return self.evaluate(now_s) if jumped else []
+
+    def tick(self, now_s: float) -> list[Command]:
+        return self.evaluate(now_s)
+
+    def _charger(self, charger_id: str) -> ChargerTrack:
+        track = self.chargers.get(charger_id)
+        if track is None:
+            raise UnknownDeviceError(f"charger {charger_id!r} is not in the site")
+        return track
+
+    # the decision -------------------------------------------------------------------------
+
+    def evaluate(self, now_s: float) -> list[Command]:
+        settings = self.settings
+        if self.started_s is None:
+            self.started_s = now_s
+        online = {}
+        for charger_id, track in self.chargers.items():
+            track.expire_pending(now_s, settings.confirmation_timeout_s)
+            if track.online(now_s, settings.charger_timeout_s):
+                online[charger_id] = track
+                track.check_overdraw(
+                    now_s, settings.overdraw_grace_s, settings.overdraw_tolerance_a
+                )
+        state = self._state(now_s, online)
+        allocation = self.allocator.allocate(state)
+        self.last_state, self.last_allocation = state, allocation
+        self.last_evaluation_s = now_s
+
+        managed = {cid: t for cid, t in online.items() if t.car is not CarState.NONE}
+        worst = {cid: self._may_draw_a(t) for cid, t in managed.items()}
+        unsafe = self._over_limit(state, worst)
+        target = allocation.offers_a()
+        commands: list[Command] = []
+        increases: dict[str, float] = {}
+        for charger_id, track in managed.items():
+            goal_a, now_a = target[charger_id], worst[charger_id]
+            if goal_a < now_a - _EPS_A:
+                if track.latest_offer_a == goal_a:
+                    continue  # sent already, waiting for its confirmation
+                if unsafe or self._may_change(track, now_s, now_a, goal_a):
+                    commands.append(self._send(track, goal_a, now_s))
+            elif (
+                goal_a > now_a + _EPS_A
+                and self._may_change(track, now_s, now_a, goal_a)
+                # raise only a car that had time to show what it draws with its offer
+                and track.settled_offer_a(now_s, settings.confirmation_timeout_s) is not None
+            ):
+                increases[charger_id] = goal_a
+        granted = safe_increases(self.allocator, state, worst, increases)
+        for charger_id, goal_a in granted.items():
+            commands.append(self._send(managed[charger_id], goal_a, now_s))
+        commands += self._refresh_leases(managed, {c.charger_id for c in commands}, now_s)
+        return commands
+
+    def _state(self, now_s: float, online: dict[str, ChargerTrack]) -> SiteState:
+        settings = self.settings
+        chargers = {}
+        for charger_id, track in self.chargers.items():
+            reading = track.reading
+            if charger_id not in online:
+                chargers[charger_id] = ChargerState(
+                    CarState.OFFLINE,
+                    offered_a=track.worst_case_a(),
+                    offer_in_force=self._lease_may_hold(track, now_s),
+                )
+                continue
+            if reading is None or reading.car is CarState.NONE:
+                chargers[charger_id] = ChargerState(CarState.NONE)
+                continue
+            held = (
+                track.paused_s is not None
+                and track.latest_offer_a == 0
+                and now_s - track.paused_s < settings.min_pause_s
+            )
+            chargers[charger_id] = ChargerState(
+                reading.car,
+                measured_a=reading.measured_a,
+                # a car is judged on what it draws only once it had time to follow its offer
+                offered_a=track.settled_offer_a(now_s, settings.confirmation_timeout_s),
+                ev_max_a=reading.ev_max_a,
+                plugged_in_at=None
+                if track.plugged_in_s is None
+                else datetime.fromtimestamp(track.plugged_in_s, UTC),
+                hold_paused=held,
+                fixed_draw_a=reading.measured_a if track.overdrawing else None,
+            )
+        meters = {}
+        for meter_id, meter in self.meters.items():
+            sample = meter.sample
+            if sample is None or not meter.fresh(now_s, settings.meter_timeout_s):
+                meters[meter_id] = MeterReading(stale=True)
+            else:
+                meters[meter_id] = MeterReading(sample.current_a, sample.power_w)
+        return SiteState(chargers, meters)
+
+    @staticmethod
+    def _may_draw_a(track: ChargerTrack) -> float:
+        measured = track.reading.measured_a if track.reading else None
+        if track.overdrawing and measured is not None:
+            return max(track.worst_case_a(), measured)
+        return track.worst_case_a()
+
+    def _lease_may_hold(self, track: ChargerTrack, now_s: float) -> bool:
+        lease_s = self.settings.lease_s
+        if lease_s is None:
+            return True
+        # never told anything since ampshare started: an offer from before may still hold
+        since_s = track.last_sent_s if track.last_sent_s is not None else self.started_s
+        return since_s is None or now_s < since_s + lease_s + _LEASE_MARGIN_S
+
+    def _over_limit(self, state: SiteState, worst: dict[str, float]) -> bool:
+        network = self.allocator.network
+        loads = ev_loads(network, may_draw_a(network, state, worst))
+        return bool(over_limit(environments(network, state), loads))
+
+    def _may_change(self, track: ChargerTrack, now_s: float, now_a: float, goal_a: float) -> bool:
+        settings = self.settings
+        last_s = track.last_change_s
+        if last_s is not None and now_s - last_s < settings.min_change_interval_s:
+            return False
+        small = abs(goal_a - now_a) < settings.min_change_a
+        return not small or goal_a == 0 or now_a == 0
+
+    def _send(self, track: ChargerTrack, offer_a: float, now_s: float) -> Command:
+        track.sent(offer_a, now_s)
+        return Command(track.charger.id, offer_a, self.settings.lease_s)
+
+    def _refresh_leases(
+        self, managed: dict[str, ChargerTrack], commanded: set[str], now_s: float
+    ) -> list[Command]:
+        if self.settings.lease_s is None:
+            return []
+        commands = []
+        for charger_id, track in managed.items():
+            latest = track.latest_offer_a
+            if charger_id in commanded or latest is None or track.last_sent_s is None:
+                continue
+            if now_s - track.last_sent_s >= self.settings.lease_refresh_s:
+                track.last_sent_s = now_s
+                commands.append(Command(charger_id, latest, self.settings.lease_s))
+        return commands

@@ -1,0 +1,26 @@
+"""How the control loop treats cars, chargers and meters in time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    tick_s: float = 1.0  # re-allocate at least this often
+    # a cut counts as done once the charger confirms it, the car draws no more than the new
+    # offer (for chargers that do not report their offer), or this long after it was sent:
+    # a car follows a pilot cut within ~5 s
+    confirmation_timeout_s: float = 10.0
+    min_change_interval_s: float = 5.0  # a charger's offer changes at most this often...
+    min_change_a: float = 1.0  # ...and not by less than this, except for cuts safety needs
+    min_pause_s: float = 300.0  # a paused car stays paused this long: some cars break on cycling
+    meter_timeout_s: float = 30.0  # a meter silent this long is stale: never read as zero
+    charger_timeout_s: float = 60.0  # a charger silent this long is offline
+    # offers carry a lease: a charger that hears nothing from ampshare for this long drops to
+    # its fallback by itself. None for chargers whose offers never lapse.
+    lease_s: float | None = 120.0
+    lease_refresh_s: float = 45.0  # re-send an unchanged offer this often to keep its lease
+    overdraw_grace_s: float = 15.0  # a charger drawing more than its offer this long is reported
+    overdraw_tolerance_a: float = 1.0
+    meter_jump_a: float = 5.0  # a meter change this large re-allocates at once

@@ -1,0 +1,157 @@
+"""What the loop remembers about each charger and meter between events."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from ampshare.control.readings import ChargerReading, MeterSample
+from ampshare.domain import CarState, Charger
+
+logger = logging.getLogger(__name__)
+
+_SAME_A = 0.1  # offers within this are the same offer (chargers round)
+
+
+@dataclass
+class Pending:
+    offer_a: float
+    sent_s: float
+
+
+@dataclass
+class ChargerTrack:
+    charger: Charger
+    last_seen_s: float | None = None
+    reading: ChargerReading | None = None
+    plugged_in_s: float | None = None
+    confirmed_a: float | None = None  # the offer the charger enforces, as far as we know
+    confirmed_s: float | None = None  # since when
+    pending: list[Pending] = field(default_factory=list)  # sent, not yet confirmed
+    last_sent_s: float | None = None
+    last_change_s: float | None = None
+    paused_s: float | None = None  # when ampshare paused its car
+    overdraw_since_s: float | None = None
+    overdrawing: bool = False
+    reports_offer: bool = False  # it tells the offer it enforces: trust that, not a timeout
+
+    @property
+    def car(self) -> CarState:
+        return CarState.NONE if self.reading is None else self.reading.car
+
+    @property
+    def latest_offer_a(self) -> float | None:
+        return self.pending[-1].offer_a if self.pending else self.confirmed_a
+
+    def worst_case_a(self) -> float:
+        """Until a charger confirms a lower offer it counts at the higher one; an unknown offer
+        counts at the charger's rating."""
+        known = self.charger.max_current_a if self.confirmed_a is None else self.confirmed_a
+        return max([known, *(p.offer_a for p in self.pending)])
+
+    def online(self, now_s: float, timeout_s: float) -> bool:
+        return self.last_seen_s is not None and now_s - self.last_seen_s <= timeout_s
+
+    def observe(self, reading: ChargerReading, now_s: float) -> bool:
+        """Take a reading; True if the car's state changed."""
+        changed = self.car is not reading.car
+        if changed and reading.car is not CarState.NONE and self.car is CarState.NONE:
+            self.plugged_in_s = now_s
+        if reading.car is CarState.NONE:
+            self.plugged_in_s = None
+            self.paused_s = None
+        self.reading = reading
+        self.last_seen_s = now_s
+        self._confirm_from(reading)
+        return changed
+
+    def _confirm_from(self, reading: ChargerReading) -> None:
+        if reading.offered_a is not None:
+            self.reports_offer = True
+            if self.pending and abs(reading.offered_a - self.pending[-1].offer_a) <= _SAME_A:
+                self._confirm(self.pending[-1].offer_a, self.last_seen_s)
+            elif not self.pending and reading.offered_a != self.confirmed_a:
+                # the charger says what it enforces (it may have fallen back by itself)
+                self._confirm(reading.offered_a, self.last_seen_s)
+        elif (
+            self.pending
+            and reading.measured_a is not None
+            and reading.measured_a <= self.pending[-1].offer_a + _SAME_A
+            and self.pending[-1].offer_a < (self.confirmed_a or self.charger.max_current_a)
+        ):
+            # no offer reported: a car that draws no more than the cut has followed it
+            self._confirm(self.pending[-1].offer_a, self.last_seen_s)
+
+    def _confirm(self, offer_a: float, now_s: float | None) -> None:
+        self.confirmed_a = offer_a
+        self.confirmed_s = now_s
+        self.pending.clear()
+
+    def settled_offer_a(self, now_s: float, settle_s: float) -> float | None:
+        """The offer the car has had time to follow, or None while it may still be adjusting."""
+        if self.pending or self.confirmed_s is None or now_s - self.confirmed_s < settle_s:
+            return None
+        return self.confirmed_a
+
+    def expire_pending(self, now_s: float, timeout_s: float) -> None:
+        """After the timeout a cut is done: the car must have followed the pilot."""
+        if self.reports_offer:
+            return
+        if self.pending and now_s - self.pending[-1].sent_s >= timeout_s:
+            self._confirm(self.pending[-1].offer_a, now_s)
+
+    def sent(self, offer_a: float, now_s: float) -> None:
+        latest = self.latest_offer_a
+        if latest is None or abs(latest - offer_a) > _SAME_A:
+            self.last_change_s = now_s
+            self.pending.append(Pending(offer_a, now_s))
+            # only pausing a car that draws is an on/off cycle some cars cannot stand
+            if offer_a == 0 and self.car is CarState.CHARGING:
+                self.paused_s = now_s
+            elif offer_a > 0:
+                self.paused_s = None
+        self.last_sent_s = now_s
+
+    def check_overdraw(self, now_s: float, grace_s: float, tolerance_a: float) -> bool:
+        """True when it has drawn more than its offer for longer than the grace period."""
+        measured = None if self.reading is None else self.reading.measured_a
+        told_a = self.latest_offer_a
+        if measured is None or told_a is None or measured <= told_a + tolerance_a:
+            if self.overdrawing:
+                logger.info("charger %s draws within its offer again", self.charger.id)
+            self.overdraw_since_s = None
+            self.overdrawing = False
+            return False
+        if self.overdraw_since_s is None:
+            self.overdraw_since_s = now_s
+        if not self.overdrawing and now_s - self.overdraw_since_s >= grace_s:
+            self.overdrawing = True
+            logger.warning(
+                "charger %s draws %.1f A, above its offer of %.1f A, for %.0f s: counting it "
+                "at what it draws and cutting the others",
+                self.charger.id,
+                measured,
+                told_a,
+                now_s - self.overdraw_since_s,
+            )
+        return self.overdrawing
+
+
+@dataclass
+class MeterTrack:
+    meter_id: str
+    sample: MeterSample | None = None
+    last_seen_s: float | None = None
+
+    def fresh(self, now_s: float, timeout_s: float) -> bool:
+        return self.last_seen_s is not None and now_s - self.last_seen_s <= timeout_s
+
+    def observe(self, sample: MeterSample, now_s: float, jump_a: float) -> bool:
+        """Take a sample; True if it jumped by more than jump_a on any line."""
+        before = self.sample
+        self.sample = sample
+        self.last_seen_s = now_s
+        if before is None or before.current_a is None or sample.current_a is None:
+            return True
+        pairs = zip(sample.current_a, before.current_a, strict=False)
+        return any(abs(a - b) > jump_a for a, b in pairs)
