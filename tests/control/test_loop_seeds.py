@@ -9,11 +9,12 @@ import pytest
 from ampshare.control.loop import ControlLoop
 from ampshare.control.readings import ChargerReading, MeterSample
 from ampshare.control.settings import LoopSettings
-from ampshare.domain import CarState, Charger, Circuit, Meter, Site
+from ampshare.domain import CarState
 from ampshare.sim.car import Car, CarModel
 from ampshare.sim.household import HouseholdProfile, Spike
 from ampshare.sim.runner import SiteSimulation
 from tests.domain.builders import seed_site
+from tests.domain.test_allocation_seeds import house_site
 
 BIG_BATTERY = CarModel(battery_wh=80_000, max_current_a=48)
 
@@ -112,19 +113,9 @@ def test_a_silent_charger_counts_at_its_last_offer_until_its_lease_lapses() -> N
     assert all(r.over_limit_s <= 20 for r in sim.records)
 
 
-def _home() -> Site:
-    return Site(
-        "home",
-        240,
-        (Circuit("service", 100), Circuit("ev", 50, parent="service")),
-        (Charger("left", "ev", 40), Charger("right", "ev", 40)),
-        (Meter("house", "service"),),
-    )
-
-
 def test_a_house_spike_cuts_the_chargers_within_one_tick_and_the_service_holds() -> None:
     oven = Spike(start_s=120, duration_s=600, current_a=55, name="oven and dryer")
-    sim = SiteSimulation(_home(), households={"service": HouseholdProfile(10, (oven,))})
+    sim = SiteSimulation(house_site(), households={"service": HouseholdProfile(10, (oven,))})
     sim.plug_in("left", _car())
     sim.plug_in("right", _car())
     sim.run_until(110)
@@ -141,7 +132,7 @@ def test_a_house_spike_cuts_the_chargers_within_one_tick_and_the_service_holds()
 
 
 def test_a_stale_meter_is_never_read_as_zero_load() -> None:
-    sim = SiteSimulation(_home(), households={"service": HouseholdProfile(10)})
+    sim = SiteSimulation(house_site(), households={"service": HouseholdProfile(10)})
     sim.plug_in("left", _car())
     sim.plug_in("right", _car())
     sim.run_until(60)
@@ -192,7 +183,9 @@ def test_a_paused_car_stays_paused_at_least_5_minutes() -> None:
     # oven, dryer and heat pump leave 10 A of the service: room for one car's minimum only
     spike = Spike(start_s=100, duration_s=60, current_a=60, name="everything at once")
     settings = LoopSettings()
-    sim = SiteSimulation(_home(), settings, households={"service": HouseholdProfile(10, (spike,))})
+    sim = SiteSimulation(
+        house_site(), settings, households={"service": HouseholdProfile(10, (spike,))}
+    )
     sim.plug_in("left", _car())
     sim.run_until(10)
     sim.plug_in("right", _car())
@@ -209,7 +202,7 @@ def test_a_paused_car_stays_paused_at_least_5_minutes() -> None:
 
 
 def test_meter_samples_are_read_with_their_lines() -> None:
-    loop = ControlLoop(_home())
+    loop = ControlLoop(house_site())
     loop.meter_sample("house", MeterSample(current_a=(30.0,)), 0)
     state = loop.last_state
     assert state is not None

@@ -25,3 +25,12 @@ class ConfigError(Exception):
     def lines(self) -> list[str]:
         """One line per problem, each naming the file, the entry and the key."""
         return [format_problem(self.path, problem) for problem in self.problems]
+
+
+def read_problem(exc: OSError | UnicodeDecodeError) -> Problem:
+    """Why a file could not be read, in words a user can act on."""
+    if isinstance(exc, FileNotFoundError):
+        return Problem("", "file not found: check the path")
+    if isinstance(exc, UnicodeDecodeError):
+        return Problem("", "the file is not UTF-8 text: save it as UTF-8")
+    return Problem("", f"cannot read the file ({exc.strerror or exc})")

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
-from ampshare.config.errors import ConfigError
+from ampshare.config.errors import ConfigError, read_problem
 from ampshare.config.messages import validation_problems
 from ampshare.config.site_schema import (
     ChargerEntry,
@@ -59,12 +59,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as file:
             return tomllib.load(file)
-    except FileNotFoundError:
-        problem = Problem("", "file not found: check the path")
-    except OSError as exc:
-        problem = Problem("", f"cannot read the file ({exc.strerror or exc})")
-    except UnicodeDecodeError:
-        problem = Problem("", "the file is not UTF-8 text: save it as UTF-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = read_problem(exc)
     except tomllib.TOMLDecodeError as exc:
         problem = _toml_problem(exc)
     raise ConfigError(path, [problem])

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from ampshare.config.errors import ConfigError
+from ampshare.config.errors import ConfigError, read_problem
 from ampshare.config.messages import describe, suggestion, validation_problems
 from ampshare.config.state_schema import ChargerStateEntry, MeterReadingEntry, StateDocument
 from ampshare.domain import (
@@ -45,12 +45,8 @@ def read_json(path: Path) -> Any:
     """The file's JSON value; ConfigError if it cannot be read or parsed."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problem = Problem("", "file not found: check the path")
-    except OSError as exc:
-        problem = Problem("", f"cannot read the file ({exc.strerror or exc})")
-    except UnicodeDecodeError:
-        problem = Problem("", "the file is not UTF-8 text: save it as UTF-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = read_problem(exc)
     except json.JSONDecodeError as exc:
         problem = Problem(
             f"line {exc.lineno}, column {exc.colno}",
