@@ -196,7 +196,9 @@ def test_a_paused_car_stays_paused_at_least_5_minutes() -> None:
     # the spike is over at 160 s, but right stays paused for 5 minutes from its pause
     sim.run_until(paused_s + settings.min_pause_s - 5)
     assert sim.chargers["right"].pilot_a == 0
-    sim.run_until(paused_s + settings.min_pause_s + 30)
+    sim.run_until(paused_s + settings.min_pause_s + 20)  # left is cut first, then right resumes
+    assert sim.chargers["right"].pilot_a >= 6  # resumed at its minimum, as a new car would be
+    sim.run_until(paused_s + settings.min_pause_s + 70)
     assert sim.chargers["right"].pilot_a == 20
     assert sim.loop.last_allocation is not None
 

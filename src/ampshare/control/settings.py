@@ -12,6 +12,9 @@ class LoopSettings:
     # offer (for chargers that do not report their offer), or this long after it was sent:
     # a car follows a pilot cut within ~5 s
     confirmation_timeout_s: float = 10.0
+    # IEC 61851 gives a car 5 s to follow a pilot cut: after the charger reports the new pilot,
+    # the cut counts as done once the car draws no more, or this long after the report
+    car_follow_s: float = 6.0
     min_change_interval_s: float = 5.0  # a charger's offer changes at most this often...
     min_change_a: float = 1.0  # ...and not by less than this, except for cuts safety needs
     min_pause_s: float = 300.0  # a paused car stays paused this long: some cars break on cycling

@@ -17,6 +17,7 @@ _SAME_A = 0.1  # offers within this are the same offer (chargers round)
 class Pending:
     offer_a: float
     sent_s: float
+    pilot_s: float | None = None  # when the charger reported it on its pilot
 
 
 @dataclass
@@ -68,8 +69,17 @@ class ChargerTrack:
     def _confirm_from(self, reading: ChargerReading) -> None:
         if reading.offered_a is not None:
             self.reports_offer = True
-            if self.pending and abs(reading.offered_a - self.pending[-1].offer_a) <= _SAME_A:
-                self._confirm(self.pending[-1].offer_a, self.last_seen_s)
+            latest = self.pending[-1] if self.pending else None
+            if latest is not None and abs(reading.offered_a - latest.offer_a) <= _SAME_A:
+                if latest.pilot_s is None:
+                    latest.pilot_s = self.last_seen_s
+                # the pilot is cut; the car has done so too once it draws no more than that
+                # (or, in expire_pending, once a car has surely had time to follow)
+                followed = reading.measured_a is not None and reading.measured_a <= (
+                    latest.offer_a + _SAME_A
+                )
+                if followed or latest.offer_a >= (self.confirmed_a or 0.0):
+                    self._confirm(latest.offer_a, self.last_seen_s)
             elif not self.pending and reading.offered_a != self.confirmed_a:
                 # the charger says what it enforces (it may have fallen back by itself)
                 self._confirm(reading.offered_a, self.last_seen_s)
@@ -93,12 +103,18 @@ class ChargerTrack:
             return None
         return self.confirmed_a
 
-    def expire_pending(self, now_s: float, timeout_s: float) -> None:
-        """After the timeout a cut is done: the car must have followed the pilot."""
-        if self.reports_offer:
+    def expire_pending(self, now_s: float, timeout_s: float, car_follow_s: float) -> None:
+        """A cut is done once a car has surely followed it: car_follow_s after the charger
+        reported the new pilot, or, for a charger that does not report its offer, timeout_s
+        after it was sent. A charger that reports another pilot keeps its old offer counted."""
+        if not self.pending:
             return
-        if self.pending and now_s - self.pending[-1].sent_s >= timeout_s:
-            self._confirm(self.pending[-1].offer_a, now_s)
+        latest = self.pending[-1]
+        if self.reports_offer:
+            if latest.pilot_s is not None and now_s - latest.pilot_s >= car_follow_s:
+                self._confirm(latest.offer_a, now_s)
+        elif now_s - latest.sent_s >= timeout_s:
+            self._confirm(latest.offer_a, now_s)
 
     def sent(self, offer_a: float, now_s: float) -> None:
         latest = self.latest_offer_a
