@@ -100,9 +100,7 @@ class ControlLoop:
             self.started_s = now_s
         online = {}
         for charger_id, track in self.chargers.items():
-            track.expire_pending(
-                now_s, settings.confirmation_timeout_s, settings.car_follow_s
-            )
+            track.expire_pending(now_s, settings.confirmation_timeout_s, settings.car_follow_s)
             if track.online(now_s, settings.charger_timeout_s):
                 online[charger_id] = track
                 track.check_overdraw(
