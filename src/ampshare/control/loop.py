@@ -10,7 +10,6 @@ counted at its old, higher offer.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from ampshare.control.errors import UnknownDeviceError
 from ampshare.control.readings import ChargerReading, Command, MeterSample
@@ -163,9 +162,7 @@ class ControlLoop:
                 # a car is judged on what it draws only once it had time to follow its offer
                 offered_a=track.settled_offer_a(now_s, settings.confirmation_timeout_s),
                 ev_max_a=reading.ev_max_a,
-                plugged_in_at=None
-                if track.plugged_in_s is None
-                else datetime.fromtimestamp(track.plugged_in_s, UTC),
+                plugged_in_at=track.plugged_in_at,
                 hold_paused=held,
                 fixed_draw_a=reading.measured_a if track.overdrawing else None,
             )

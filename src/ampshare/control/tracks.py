@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from ampshare.control.readings import ChargerReading, MeterSample
 from ampshare.domain import CarState, Charger
@@ -25,7 +26,7 @@ class ChargerTrack:
     charger: Charger
     last_seen_s: float | None = None
     reading: ChargerReading | None = None
-    plugged_in_s: float | None = None
+    plugged_in_at: datetime | None = None  # who waited longest goes first when not all fit
     confirmed_a: float | None = None  # the offer the charger enforces, as far as we know
     confirmed_s: float | None = None  # since when
     pending: list[Pending] = field(default_factory=list)  # sent, not yet confirmed
@@ -57,9 +58,9 @@ class ChargerTrack:
         """Take a reading; True if the car's state changed."""
         changed = self.car is not reading.car
         if changed and reading.car is not CarState.NONE and self.car is CarState.NONE:
-            self.plugged_in_s = now_s
+            self.plugged_in_at = datetime.fromtimestamp(now_s, UTC)
         if reading.car is CarState.NONE:
-            self.plugged_in_s = None
+            self.plugged_in_at = None
             self.paused_s = None
         self.reading = reading
         self.last_seen_s = now_s

@@ -53,6 +53,13 @@ class SiteSimulation:
         self.network = self.loop.allocator.network
         self.households = dict(households or {})
         self.reading_interval_s = reading_interval_s
+        # the households on each circuit or anywhere below it: a circuit carries them all
+        self._households_under: dict[str, list[HouseholdProfile]] = {
+            c.id: [] for c in site.circuits
+        }
+        for circuit_id, profile in self.households.items():
+            for ancestor in site.ancestors(circuit_id):
+                self._households_under[ancestor.id].append(profile)
         self.chargers = {
             c.id: SimCharger(
                 c.id,
@@ -138,11 +145,7 @@ class SiteSimulation:
         )
 
     def _household_a(self, circuit_id: str, now_s: float) -> float:
-        return sum(
-            profile.current_a(now_s)
-            for cid, profile in self.households.items()
-            if any(c.id == circuit_id for c in self.site.ancestors(cid))
-        )
+        return sum(profile.current_a(now_s) for profile in self._households_under[circuit_id])
 
     def _record(self, dt_s: float) -> None:
         draws = [self.chargers[cid].drawing_a for cid in self.network.charger_ids]
