@@ -16,8 +16,9 @@ from ampshare.control.loop import ControlLoop
 from ampshare.control.readings import Command
 from ampshare.control.settings import LoopSettings
 from ampshare.domain import Site
-from ampshare.domain.network import ConstraintKind
+from ampshare.domain.network import ConstraintKind, compile_network
 from ampshare.sim.car import Car
+from ampshare.sim.controller import Controller
 from ampshare.sim.evse import SimCharger
 from ampshare.sim.household import HouseholdProfile, SimMeter
 
@@ -47,10 +48,12 @@ class SiteSimulation:
         meter_period_s: float = 1.0,
         follow_delay_s: float = 2.0,
         car_response_s: float = 5.0,
+        controller: Controller | None = None,
     ) -> None:
+        """controller: what decides the offers; ampshare's own control loop by default."""
         self.site = site
-        self.loop = ControlLoop(site, settings)
-        self.network = self.loop.allocator.network
+        self.controller: Controller = controller or ControlLoop(site, settings)
+        self.network = compile_network(site)
         self.households = dict(households or {})
         self.reading_interval_s = reading_interval_s
         # the households on each circuit or anywhere below it: a circuit carries them all
@@ -93,7 +96,14 @@ class SiteSimulation:
         # every charger says hello before the first car arrives, as when ampshare has been
         # running a while (a charger never heard from counts at its full rating)
         for charger_id, charger in self.chargers.items():
-            self.loop.charger_reading(charger_id, charger.reading(0.0), 0.0)
+            self.controller.charger_reading(charger_id, charger.reading(0.0), 0.0)
+
+    @property
+    def loop(self) -> ControlLoop:
+        """ampshare's control loop, when it is what this simulation drives."""
+        if not isinstance(self.controller, ControlLoop):
+            raise TypeError(f"this simulation drives {type(self.controller).__name__}")
+        return self.controller
 
     # the scenario's hands -------------------------------------------------------------------
 
@@ -121,12 +131,13 @@ class SiteSimulation:
         for charger_id, charger in self.chargers.items():
             if charger.connected_to_ampshare and now_s >= self._next_reading_s[charger_id]:
                 self._next_reading_s[charger_id] = now_s + self.reading_interval_s
-                commands += self.loop.charger_reading(charger_id, charger.reading(now_s), now_s)
+                reading = charger.reading(now_s)
+                commands += self.controller.charger_reading(charger_id, reading, now_s)
         for meter_id, meter in self.meters.items():
             sample = meter.sample(now_s)
             if sample is not None:
-                commands += self.loop.meter_sample(meter_id, sample, now_s)
-        commands += self.loop.tick(now_s)
+                commands += self.controller.meter_sample(meter_id, sample, now_s)
+        commands += self.controller.tick(now_s)
         for command in commands:
             self.commands.append((now_s, command))
             self.chargers[command.charger_id].command(command.offer_a, command.lease_s, now_s)
