@@ -155,3 +155,22 @@ def test_a_reluctant_car_gives_up_after_resume_limit_pauses() -> None:
 def test_rejects_nonsense_models(make: Callable[[], CarModel]) -> None:
     with pytest.raises(ValueError):
         make()
+
+
+def test_a_car_with_a_charge_limit_stops_there_with_what_it_wanted() -> None:
+    model = CarModel(battery_wh=60_000, max_current_a=32, charge_limit_soc=0.9)
+    car = Car(model, energy_wanted_wh=10_000)
+    assert car.soc == pytest.approx(44 / 60)
+    delivered_wh = car.charge(32, 6 * 3600, 240)
+    assert delivered_wh == pytest.approx(10_000)
+    assert car.full and car.soc == pytest.approx(0.9)
+    assert car.draw_a(32) == 0  # it stops drawing: the charger sees it suspended
+
+
+def test_a_charge_limit_above_the_taper_still_slows_the_car_down() -> None:
+    model = CarModel(battery_wh=60_000, max_current_a=32, charge_limit_soc=0.9)
+    car = Car(model, energy_wanted_wh=3_000)  # from 85 % to 90 %: all on the taper
+    assert car.accepted_a() == pytest.approx(32 * 0.15 / 0.2)
+    hour_wh = car.charge(32, 3600, 240)
+    assert 0 < hour_wh < 3_000 or car.full
+    assert hour_wh < 32 * 240  # less than an hour at full current

@@ -10,6 +10,7 @@ counted at its old, higher offer.
 from __future__ import annotations
 
 import logging
+import math
 
 from ampshare.control.errors import UnknownDeviceError
 from ampshare.control.readings import ChargerReading, Command, MeterSample
@@ -35,6 +36,16 @@ _EPS_A = 1e-6
 _LEASE_MARGIN_S = 2.0
 
 
+def _same_reading(before: ChargerReading | None, after: ChargerReading) -> bool:
+    """Whether the loop would see the same thing (the energy counter is not used to decide)."""
+    return before is not None and (
+        before.car,
+        before.measured_a,
+        before.offered_a,
+        before.ev_max_a,
+    ) == (after.car, after.measured_a, after.offered_a, after.ev_max_a)
+
+
 class ControlLoop:
     def __init__(self, site: Site, settings: LoopSettings | None = None) -> None:
         self.site = site
@@ -46,6 +57,10 @@ class ControlLoop:
         self.last_state: SiteState | None = None
         self.last_evaluation_s: float | None = None
         self.started_s: float | None = None
+        # A tick decides nothing new unless an input changed or a timer ran out since the last
+        # evaluation: then it is skipped (the simulator jumps over such stretches).
+        self._inputs_changed = True
+        self._wake_s = 0.0
 
     # events -------------------------------------------------------------------------------
 
@@ -55,7 +70,13 @@ class ControlLoop:
         track = self._charger(charger_id)
         was_online = track.online(now_s, self.settings.charger_timeout_s)
         before = track.car
+        known = (track.reading, track.confirmed_a, len(track.pending))
         changed = track.observe(reading, now_s)
+        if not _same_reading(known[0], reading) or known[1:] != (
+            track.confirmed_a,
+            len(track.pending),
+        ):
+            self._inputs_changed = True
         if changed:
             logger.info("charger %s: car %s -> %s", charger_id, before.value, reading.car.value)
             if before is CarState.NONE and not track.pending:
@@ -79,11 +100,26 @@ class ControlLoop:
         track = self.meters.get(meter_id)
         if track is None:
             raise UnknownDeviceError(f"meter {meter_id!r} is not in the site")
+        if sample != track.sample:
+            self._inputs_changed = True
         jumped = track.observe(sample, now_s, self.settings.meter_jump_a)
         return self.evaluate(now_s) if jumped else []
 
     def tick(self, now_s: float) -> list[Command]:
+        if not self._inputs_changed and now_s < self._wake_s:
+            return []  # the same inputs at the same timers: the same decision, nothing to send
         return self.evaluate(now_s)
+
+    def next_tick_s(self, now_s: float) -> float:
+        """When a tick could next decide something, if no input arrives before: the simulator
+        jumps there. Ticks fall on the tick_s grid."""
+        tick_s = self.settings.tick_s
+        after_s = (math.floor(now_s / tick_s + 1e-9) + 1) * tick_s
+        if self._inputs_changed or self._wake_s <= after_s:
+            return after_s
+        if math.isinf(self._wake_s):
+            return math.inf
+        return max(after_s, math.ceil(self._wake_s / tick_s - 1e-9) * tick_s)
 
     def _charger(self, charger_id: str) -> ChargerTrack:
         track = self.chargers.get(charger_id)
@@ -112,7 +148,7 @@ class ControlLoop:
 
         managed = {cid: t for cid, t in online.items() if t.car is not CarState.NONE}
         worst = {cid: self._may_draw_a(t) for cid, t in managed.items()}
-        unsafe = self._over_limit(state, worst)
+        unsafe: bool | None = None  # worked out only when a cut waits on the rate limit
         target = allocation.offers_a()
         commands: list[Command] = []
         increases: dict[str, float] = {}
@@ -121,7 +157,9 @@ class ControlLoop:
             if goal_a < now_a - _EPS_A:
                 if track.latest_offer_a == goal_a:
                     continue  # sent already, waiting for its confirmation
-                if unsafe or self._may_change(track, now_s, now_a, goal_a):
+                if self._may_change(track, now_s, now_a, goal_a) or (
+                    unsafe := unsafe if unsafe is not None else self._over_limit(state, worst)
+                ):
                     commands.append(self._send(track, goal_a, now_s))
             elif (
                 goal_a > now_a + _EPS_A
@@ -130,11 +168,46 @@ class ControlLoop:
                 and track.settled_offer_a(now_s, settings.confirmation_timeout_s) is not None
             ):
                 increases[charger_id] = goal_a
-        granted = safe_increases(self.allocator, state, worst, increases)
+        granted = safe_increases(self.allocator, state, worst, increases) if increases else {}
         for charger_id, goal_a in granted.items():
             commands.append(self._send(managed[charger_id], goal_a, now_s))
         commands += self._refresh_leases(managed, {c.charger_id for c in commands}, now_s)
+        # sending changes what the loop knows: look again at the next tick
+        self._inputs_changed = bool(commands)
+        self._wake_s = self._next_timer_s(now_s)
         return commands
+
+    def _next_timer_s(self, now_s: float) -> float:
+        """The earliest time, from now on, at which a comparison of the clock with something the
+        loop remembers may come out differently: until then only new inputs change a decision.
+        Listing a time too many costs an evaluation; missing one would change what the loop
+        decides, so this lists every timer the evaluation reads."""
+        s = self.settings
+        times: list[float] = []
+        for track in self.chargers.values():
+            if track.last_seen_s is not None:
+                times.append(track.last_seen_s + s.charger_timeout_s)
+            for pending in track.pending:
+                times.append(pending.sent_s + s.confirmation_timeout_s)
+                if pending.pilot_s is not None:
+                    times.append(pending.pilot_s + s.car_follow_s)
+            if track.confirmed_s is not None:
+                times.append(track.confirmed_s + s.confirmation_timeout_s)
+            if track.overdraw_since_s is not None:
+                times.append(track.overdraw_since_s + s.overdraw_grace_s)
+            if track.paused_s is not None:
+                times.append(track.paused_s + s.min_pause_s)
+            if track.last_change_s is not None:
+                times.append(track.last_change_s + s.min_change_interval_s)
+            since_s = track.last_sent_s if track.last_sent_s is not None else self.started_s
+            if since_s is not None:
+                times.append(since_s + s.lease_refresh_s)
+                if s.lease_s is not None:
+                    times.append(since_s + s.lease_s + _LEASE_MARGIN_S)
+        for meter in self.meters.values():
+            if meter.last_seen_s is not None:
+                times.append(meter.last_seen_s + s.meter_timeout_s)
+        return min((t for t in times if t >= now_s), default=math.inf)
 
     def _state(self, now_s: float, online: dict[str, ChargerTrack]) -> SiteState:
         settings = self.settings

@@ -36,6 +36,7 @@ class ChargerTrack:
     overdraw_since_s: float | None = None
     overdrawing: bool = False
     reports_offer: bool = False  # it tells the offer it enforces: trust that, not a timeout
+    raised: bool = False  # the latest change raised the offer (the car may still be ramping)
 
     @property
     def car(self) -> CarState:
@@ -99,7 +100,13 @@ class ChargerTrack:
         self.pending.clear()
 
     def settled_offer_a(self, now_s: float, settle_s: float) -> float | None:
-        """The offer the car has had time to follow, or None while it may still be adjusting."""
+        """The offer a car is judged against (a car drawing clearly less than it is tapering),
+        or None while a raised car may still be ramping up to it. After a cut the lower offer
+        counts at once: a car still drawing more is following it, one drawing clearly less
+        was tapering anyway; waiting would read a tapering car as hungry and squeeze the
+        others for nothing."""
+        if not self.raised and self.latest_offer_a is not None:
+            return self.latest_offer_a
         if self.pending or self.confirmed_s is None or now_s - self.confirmed_s < settle_s:
             return None
         return self.confirmed_a
@@ -121,6 +128,7 @@ class ChargerTrack:
         latest = self.latest_offer_a
         if latest is None or abs(latest - offer_a) > _SAME_A:
             self.last_change_s = now_s
+            self.raised = latest is None or offer_a > latest
             self.pending.append(Pending(offer_a, now_s))
             # only pausing a car that draws is an on/off cycle some cars cannot stand
             if offer_a == 0 and self.car is CarState.CHARGING:

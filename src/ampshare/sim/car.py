@@ -28,6 +28,9 @@ class CarModel:
         until full. A pure linear taper only approaches full exponentially and never ends, so a
         car would never report itself full; a real car's charger likewise stops at a small
         current. 0 gives the pure ACN-Sim model (the car is then never full).
+    charge_limit_soc: the car stops at this state of charge (the limit its driver set; most
+        drivers keep 80-90 % for the battery's sake). A visit starts so that the energy wanted
+        brings the car to it.
     """
 
     battery_wh: float
@@ -36,6 +39,7 @@ class CarModel:
     draw_ratio: float = 0.95
     resume_limit: int | None = None
     finish_current_a: float = 1.0
+    charge_limit_soc: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.battery_wh > 0:
@@ -48,6 +52,8 @@ class CarModel:
             raise ValueError(f"draw_ratio must be within (0, 1], not {self.draw_ratio}")
         if self.resume_limit is not None and self.resume_limit < 1:
             raise ValueError(f"resume_limit must be at least 1, not {self.resume_limit}")
+        if not 0.0 < self.charge_limit_soc <= 1.0:
+            raise ValueError(f"charge_limit_soc must be within (0, 1], not {self.charge_limit_soc}")
         if not 0.0 <= self.finish_current_a <= self.max_current_a:
             raise ValueError(
                 f"finish_current_a must be within 0..max_current_a, not {self.finish_current_a}"
@@ -57,16 +63,26 @@ class CarModel:
         """The stored energy at which the linear taper accepts current_a."""
         return self.battery_wh * (1.0 - current_a * (1.0 - self.taper_soc) / self.max_current_a)
 
+    @property
+    def limit_wh(self) -> float:
+        """The stored energy at which the car stops: its charge limit."""
+        return self.battery_wh * self.charge_limit_soc
+
+    def start_energy_wh(self, energy_wanted_wh: float) -> float:
+        """What a car wanting energy_wanted_wh has stored when it arrives: clamped both ways,
+        wanting more than the battery holds below the limit starts it empty, wanting nothing
+        (or less) starts it at its limit."""
+        return min(self.limit_wh, max(0.0, self.limit_wh - energy_wanted_wh))
+
 
 class Car:
-    """One car's battery during one visit: starts so that energy_wanted_wh fills it."""
+    """One car's battery during one visit: starts so that energy_wanted_wh brings it to its
+    charge limit."""
 
     def __init__(self, model: CarModel, energy_wanted_wh: float) -> None:
         self.model = model
         self.energy_wanted_wh = energy_wanted_wh
-        # Clamped both ways: wanting more than the battery holds starts it empty, wanting
-        # nothing (or less) starts it full.
-        self._initial_wh = min(model.battery_wh, max(0.0, model.battery_wh - energy_wanted_wh))
+        self._initial_wh = model.start_energy_wh(energy_wanted_wh)
         self._energy_wh = self._initial_wh
         self._pauses = 0
 
@@ -85,7 +101,7 @@ class Car:
 
     @property
     def full(self) -> bool:
-        return self._energy_wh >= self.model.battery_wh
+        return self._energy_wh >= self.model.limit_wh
 
     @property
     def pauses(self) -> int:
@@ -132,21 +148,23 @@ class Car:
         return self._energy_wh - start_wh
 
     def _charge_stretch(self, ceiling_a: float, left_s: float, voltage_v: float) -> float:
-        """Charge along the stretch of the curve we are in; return the time left after it."""
+        """Charge along the stretch of the curve we are in; return the time left after it.
+        Every stretch ends at the charge limit at the latest."""
         model = self.model
         finish_a = model.finish_current_a
+        limit_wh = model.limit_wh
         if ceiling_a <= finish_a:
             # The battery accepts at least finish_a all the way to full: the ceiling holds.
-            return self._charge_constant(ceiling_a, model.battery_wh, left_s, voltage_v)
+            return self._charge_constant(ceiling_a, limit_wh, left_s, voltage_v)
         # The ceiling holds until the taper falls to it (not before the taper begins).
         level_a = min(ceiling_a, model.max_current_a)
         knee_wh = max(model.battery_wh * model.taper_soc, model.taper_energy_wh(level_a))
         if self._energy_wh < knee_wh:
-            return self._charge_constant(level_a, knee_wh, left_s, voltage_v)
+            return self._charge_constant(level_a, min(knee_wh, limit_wh), left_s, voltage_v)
         finish_wh = model.taper_energy_wh(finish_a)
         if self._energy_wh < finish_wh:
-            return self._charge_taper(finish_wh, left_s, voltage_v)
-        return self._charge_constant(finish_a, model.battery_wh, left_s, voltage_v)
+            return self._charge_taper(min(finish_wh, limit_wh), left_s, voltage_v)
+        return self._charge_constant(finish_a, limit_wh, left_s, voltage_v)
 
     def _charge_constant(
         self, current_a: float, end_wh: float, left_s: float, voltage_v: float

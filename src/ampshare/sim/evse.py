@@ -61,6 +61,7 @@ class SimCharger:
         self._followed_a = 0.0  # the pilot the car responds to (0: not started yet)
         self._pending_follows: deque[_Change] = deque()
         self._session_wh = 0.0
+        self.pilot_changes = 0  # in the current session: what a car experiences as changes
 
     # --- what ampshare and the simulator see -------------------------------------------------
 
@@ -110,6 +111,7 @@ class SimCharger:
             raise ValueError(f"{self.charger_id}: a car is already plugged in")
         self._car = car
         self._session_wh = 0.0
+        self.pilot_changes = 0
         # The car sees the pilot at once but starts drawing only after its response delay.
         self._followed_a = 0.0
         self._pending_follows.clear()
@@ -156,6 +158,10 @@ class SimCharger:
             self._process_events_at(event_s)
         self._charge_until(now_s)
 
+    def next_event_s(self) -> float | None:
+        """When the pilot or the car's response next changes by itself (None: never)."""
+        return self._next_event_s()
+
     def _next_event_s(self) -> float | None:
         times = [q[0].at_s for q in (self._pending_pilots, self._pending_follows) if q]
         if self._lease_ends_s is not None:
@@ -180,6 +186,7 @@ class SimCharger:
             return
         self._pilot_a = pilot_a
         if self._car is not None:
+            self.pilot_changes += 1
             self._pending_follows.append(_Change(self._now_s + self.car_response_s, pilot_a))
 
     def _follow(self, pilot_a: float) -> None:

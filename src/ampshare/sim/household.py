@@ -38,6 +38,11 @@ class HouseholdProfile:
     def current_a(self, now_s: float) -> float:
         return self.base_a + sum(s.current_a for s in self.spikes if s.active(now_s))
 
+    def next_change_s(self, now_s: float) -> float:
+        """When an appliance next starts or stops after now_s (inf: never)."""
+        edges = (t for s in self.spikes for t in (s.start_s, s.start_s + s.duration_s))
+        return min((t for t in edges if t > now_s), default=math.inf)
+
 
 def typical_evening(seed: int, start_s: float, hours: float) -> HouseholdProfile:
     """A plausible evening, random but reproducible from seed: a base load, an oven, a dryer
@@ -100,6 +105,10 @@ class SimMeter:
     def speak(self) -> None:
         self._silent = False
         self._silent_until_s = None
+
+    @property
+    def next_due_s(self) -> float:
+        return self._next_due_s
 
     def silent(self, now_s: float) -> bool:
         return self._silent and (self._silent_until_s is None or now_s < self._silent_until_s)

@@ -8,8 +8,8 @@ command reaches a charger: the chargers fall back by themselves when their lease
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
 
 from ampshare.control.loop import ControlLoop
@@ -21,20 +21,7 @@ from ampshare.sim.car import Car
 from ampshare.sim.controller import Controller
 from ampshare.sim.evse import SimCharger
 from ampshare.sim.household import HouseholdProfile, SimMeter
-
-_OVER_TOLERANCE_A = 0.05
-
-
-@dataclass
-class ConductorRecord:
-    """The true load on one circuit conductor over a run."""
-
-    label: str
-    limit_a: float  # continuous
-    breaker_a: float
-    peak_a: float = 0.0
-    over_limit_s: float = 0.0
-    over_breaker_s: float = 0.0
+from ampshare.sim.recorder import ConductorRecord, Recorder
 
 
 class SiteSimulation:
@@ -45,10 +32,12 @@ class SiteSimulation:
         *,
         households: Mapping[str, HouseholdProfile] | None = None,
         reading_interval_s: float = 5.0,
+        idle_reading_interval_s: float = 30.0,
         meter_period_s: float = 1.0,
         follow_delay_s: float = 2.0,
         car_response_s: float = 5.0,
         controller: Controller | None = None,
+        trace_period_s: float | None = None,
     ) -> None:
         """controller: what decides the offers; ampshare's own control loop by default."""
         self.site = site
@@ -56,6 +45,9 @@ class SiteSimulation:
         self.network = compile_network(site)
         self.households = dict(households or {})
         self.reading_interval_s = reading_interval_s
+        # without a car a charger only says it is alive (an OCPP heartbeat); it reports a car
+        # arriving or leaving at once (a StatusNotification)
+        self.idle_reading_interval_s = idle_reading_interval_s
         # the households on each circuit or anywhere below it: a circuit carries them all
         self._households_under: dict[str, list[HouseholdProfile]] = {
             c.id: [] for c in site.circuits
@@ -84,12 +76,10 @@ class SiteSimulation:
             )
             for m in site.meters
         }
-        self.records = [
-            ConductorRecord(k.label, k.limit, site.circuits_by_id[k.circuit_id].breaker_a)
-            for k in self.network.constraints
-            if k.kind is ConstraintKind.CURRENT
-        ]
+        self.recorder = Recorder(site, self.network, trace_period_s)
         self.now_s = 0.0
+        self.steps = 0
+        self._household_change_s = self._next_household_change_s()
         self.ampshare_up = True
         self.commands: list[tuple[float, Command]] = []
         self._next_reading_s = {cid: 0.0 for cid in self.chargers}
@@ -97,6 +87,10 @@ class SiteSimulation:
         # running a while (a charger never heard from counts at its full rating)
         for charger_id, charger in self.chargers.items():
             self.controller.charger_reading(charger_id, charger.reading(0.0), 0.0)
+
+    @property
+    def records(self) -> list[ConductorRecord]:
+        return self.recorder.conductors
 
     @property
     def loop(self) -> ControlLoop:
@@ -109,38 +103,84 @@ class SiteSimulation:
 
     def plug_in(self, charger_id: str, car: Car) -> None:
         self.chargers[charger_id].plug_in(car, self.now_s)
+        self._report(charger_id)
 
     def unplug(self, charger_id: str) -> None:
         self.chargers[charger_id].unplug(self.now_s)
+        self._report(charger_id)
 
-    def run_until(self, end_s: float, step_s: float = 1.0) -> None:
+    def run_until(self, end_s: float, step_s: float | None = None) -> None:
+        """Move to end_s: in steps of step_s, or (None) from one moment to the next at which
+        anything can happen — a reading or sample falls due, a charger or car acts, an appliance
+        starts or stops, or the controller has something to decide. Between those moments
+        nothing changes but the cars' batteries, which are integrated exactly."""
         while self.now_s < end_s - 1e-9:
-            self.step(min(step_s, end_s - self.now_s))
+            next_s = self.now_s + step_s if step_s is not None else self._next_moment_s()
+            self.step(min(next_s, end_s) - self.now_s)
+
+    def _next_moment_s(self) -> float:
+        now_s = self.now_s
+        moments = [self._household_change_s]
+        for charger_id, charger in self.chargers.items():
+            event_s = charger.next_event_s()
+            if event_s is not None:
+                moments.append(event_s)
+            if self.ampshare_up and charger.connected_to_ampshare:
+                moments.append(self._next_reading_s[charger_id])
+        if self.ampshare_up:
+            moments += [meter.next_due_s for meter in self.meters.values()]
+            next_tick = getattr(self.controller, "next_tick_s", None)
+            moments.append(next_tick(now_s) if next_tick is not None else now_s + 1.0)
+        else:
+            moments.append(now_s + 1.0)  # the records' resolution while nothing listens
+        return min((t for t in moments if t > now_s + 1e-9), default=now_s + 1.0)
 
     # one step -------------------------------------------------------------------------------
 
     def step(self, dt_s: float) -> None:
+        self.steps += 1
+        # what held since the last step: draws change only at device events, which are step
+        # boundaries, or fall (a tapering or filling car), so this never under-counts a load
+        self._record(dt_s)
         now_s = self.now_s + dt_s
         for charger in self.chargers.values():
             charger.advance(now_s)
         self.now_s = now_s
-        self._record(dt_s)
+        if self._household_change_s <= now_s:
+            self._household_change_s = self._next_household_change_s()
         if not self.ampshare_up:
             return
         commands: list[Command] = []
         for charger_id, charger in self.chargers.items():
-            if charger.connected_to_ampshare and now_s >= self._next_reading_s[charger_id]:
-                self._next_reading_s[charger_id] = now_s + self.reading_interval_s
-                reading = charger.reading(now_s)
-                commands += self.controller.charger_reading(charger_id, reading, now_s)
+            if charger.connected_to_ampshare and now_s >= self._next_reading_s[charger_id] - 1e-9:
+                commands += self._reading(charger_id)
         for meter_id, meter in self.meters.items():
             sample = meter.sample(now_s)
             if sample is not None:
                 commands += self.controller.meter_sample(meter_id, sample, now_s)
         commands += self.controller.tick(now_s)
+        self.deliver(commands)
+
+    def _reading(self, charger_id: str) -> list[Command]:
+        charger = self.chargers[charger_id]
+        interval_s = self.reading_interval_s if charger.car else self.idle_reading_interval_s
+        self._next_reading_s[charger_id] = self.now_s + interval_s
+        return self.controller.charger_reading(charger_id, charger.reading(self.now_s), self.now_s)
+
+    def _report(self, charger_id: str) -> None:
+        """A charger tells of a car arriving or leaving at once, when anyone listens."""
+        if self.ampshare_up and self.chargers[charger_id].connected_to_ampshare:
+            self.deliver(self._reading(charger_id))
+
+    def _next_household_change_s(self) -> float:
+        now_s = self.now_s
+        return min((p.next_change_s(now_s) for p in self.households.values()), default=math.inf)
+
+    def deliver(self, commands: list[Command]) -> None:
+        """Send the controller's commands to the chargers (those that are listening)."""
         for command in commands:
-            self.commands.append((now_s, command))
-            self.chargers[command.charger_id].command(command.offer_a, command.lease_s, now_s)
+            self.commands.append((self.now_s, command))
+            self.chargers[command.charger_id].command(command.offer_a, command.lease_s, self.now_s)
 
     # what a clamp meter would read ------------------------------------------------------------
 
@@ -159,16 +199,16 @@ class SiteSimulation:
         return sum(profile.current_a(now_s) for profile in self._households_under[circuit_id])
 
     def _record(self, dt_s: float) -> None:
-        draws = [self.chargers[cid].drawing_a for cid in self.network.charger_ids]
-        records = iter(self.records)
-        for k in self.network.constraints:
-            if k.kind is not ConstraintKind.CURRENT:
-                continue
-            record = next(records)
-            ev = sum((c * draws[i] for i, c in zip(k.members, k.coeffs, strict=True)), 0j)
-            load_a = abs(ev) + self._household_a(k.circuit_id, self.now_s)
-            record.peak_a = max(record.peak_a, load_a)
-            if load_a > record.limit_a + _OVER_TOLERANCE_A:
-                record.over_limit_s += dt_s
-            if load_a > record.breaker_a + _OVER_TOLERANCE_A:
-                record.over_breaker_s += dt_s
+        chargers = [self.chargers[cid] for cid in self.network.charger_ids]
+        household_a = {
+            circuit_id: self._household_a(circuit_id, self.now_s)
+            for circuit_id, profiles in self._households_under.items()
+            if profiles
+        }
+        self.recorder.record(
+            self.now_s,
+            dt_s,
+            [c.drawing_a for c in chargers],
+            [c.pilot_a for c in chargers],
+            household_a,
+        )

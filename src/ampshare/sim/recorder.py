@@ -1,0 +1,135 @@
+"""What a simulation measures: the true load on every conductor, each circuit's 15-minute
+demand, and a thinned-out trace of currents over time for plots."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ampshare.domain import Site
+from ampshare.domain.network import ConstraintKind, Network
+
+_OVER_TOLERANCE_A = 0.05
+DEMAND_INTERVAL_S = 900.0  # utilities bill demand over clock-aligned 15-minute intervals
+
+
+@dataclass
+class ConductorRecord:
+    """The true load on one circuit conductor over a run."""
+
+    label: str
+    circuit_id: str
+    limit_a: float  # continuous
+    breaker_a: float
+    peak_a: float = 0.0
+    over_limit_s: float = 0.0
+    over_breaker_s: float = 0.0
+
+
+@dataclass
+class DemandRecord:
+    """A circuit's energy in each 15-minute interval (what a utility's demand meter sees)."""
+
+    circuit_id: str
+    energy_ws: dict[int, float] = field(default_factory=dict)  # interval index -> W·s
+
+    @property
+    def peak_w(self) -> float:
+        return max(self.energy_ws.values(), default=0.0) / DEMAND_INTERVAL_S
+
+
+@dataclass
+class Trace:
+    """Samples every period_s: each charger's draw and offer, each conductor's load."""
+
+    period_s: float
+    times_s: list[float] = field(default_factory=list)
+    draw_a: dict[str, list[float]] = field(default_factory=dict)
+    pilot_a: dict[str, list[float]] = field(default_factory=dict)
+    load_a: dict[str, list[float]] = field(default_factory=dict)  # by conductor label
+    sharing: dict[str, tuple[str, ...]] = field(default_factory=dict)  # label -> charger ids
+
+
+class Recorder:
+    def __init__(self, site: Site, network: Network, trace_period_s: float | None) -> None:
+        self.network = network
+        self._current = [
+            (k, c) for k, c in enumerate(network.constraints) if c.kind is ConstraintKind.CURRENT
+        ]
+        self.conductors = [
+            ConductorRecord(
+                c.label, c.circuit_id, c.limit, site.circuits_by_id[c.circuit_id].breaker_a
+            )
+            for _, c in self._current
+        ]
+        index = {charger_id: i for i, charger_id in enumerate(network.charger_ids)}
+        self._under = {
+            circuit.id: [index[cid] for cid in site.chargers_under[circuit.id]]
+            for circuit in site.circuits
+        }
+        # a 3-phase circuit's non-EV current is taken as balanced: sqrt(3) * V * I watts
+        self._household_w_per_a = {
+            circuit.id: site.voltage_v * (math.sqrt(3) if circuit.phases == 3 else 1.0)
+            for circuit in site.circuits
+        }
+        self.demand = {circuit.id: DemandRecord(circuit.id) for circuit in site.circuits}
+        self.trace = None if trace_period_s is None else Trace(trace_period_s)
+        if self.trace is not None:
+            ids = network.charger_ids
+            self.trace.sharing = {
+                c.label: tuple(ids[i] for i in c.members) for _, c in self._current
+            }
+        self._next_trace_s = 0.0
+
+    def record(
+        self,
+        now_s: float,
+        dt_s: float,
+        draws_a: Sequence[float],
+        pilots_a: Sequence[float],
+        household_a: dict[str, float],
+    ) -> None:
+        """The state that held over (now_s - dt_s, now_s]."""
+        loads = self._conductor_loads(draws_a, household_a)
+        for record, load_a in zip(self.conductors, loads, strict=True):
+            record.peak_a = max(record.peak_a, load_a)
+            if load_a > record.limit_a + _OVER_TOLERANCE_A:
+                record.over_limit_s += dt_s
+            if load_a > record.breaker_a + _OVER_TOLERANCE_A:
+                record.over_breaker_s += dt_s
+        self._record_demand(now_s - dt_s, now_s, draws_a, household_a)
+        trace = self.trace
+        if trace is not None and now_s >= self._next_trace_s:
+            self._next_trace_s = now_s + trace.period_s
+            trace.times_s.append(now_s)
+            for i, charger_id in enumerate(self.network.charger_ids):
+                trace.draw_a.setdefault(charger_id, []).append(draws_a[i])
+                trace.pilot_a.setdefault(charger_id, []).append(pilots_a[i])
+            for record, load_a in zip(self.conductors, loads, strict=True):
+                trace.load_a.setdefault(record.label, []).append(load_a)
+
+    def _conductor_loads(
+        self, draws_a: Sequence[float], household_a: dict[str, float]
+    ) -> list[float]:
+        loads = []
+        for _, k in self._current:
+            ev = sum((c * draws_a[i] for i, c in zip(k.members, k.coeffs, strict=True)), 0j)
+            loads.append(abs(ev) + household_a.get(k.circuit_id, 0.0))
+        return loads
+
+    def _record_demand(
+        self, t0_s: float, t1_s: float, draws_a: Sequence[float], household_a: dict[str, float]
+    ) -> None:
+        watts = self.network.watts_per_amp
+        # split the step at interval boundaries so each interval gets its own share
+        while t0_s < t1_s - 1e-9:
+            interval = math.floor(t0_s / DEMAND_INTERVAL_S + 1e-9)
+            end_s = min(t1_s, (interval + 1) * DEMAND_INTERVAL_S)
+            for circuit_id, members in self._under.items():
+                power_w = sum(watts[i] * draws_a[i] for i in members)
+                power_w += household_a.get(circuit_id, 0.0) * self._household_w_per_a[circuit_id]
+                if power_w > 0:
+                    energy = self.demand[circuit_id].energy_ws
+                    energy[interval] = energy.get(interval, 0.0) + power_w * (end_s - t0_s)
+            t0_s = end_s
