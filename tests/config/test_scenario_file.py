@@ -275,8 +275,10 @@ arrive = "0:00"
 energy_kwh = 20
 """
     big, small = load_text(tmp_path, home, text).sessions
-    assert big.car.battery_wh == 90000
+    assert big.car.battery_wh == pytest.approx(100_000)  # 90 kWh below its 90 % limit
+    assert big.car.start_energy_wh(90_000) == pytest.approx(0)
     assert small.car.battery_wh == 60000  # the default
+    assert small.car.charge_limit_soc == 0.9  # the default
     assert small.car.max_current_a == 40  # the charger's rating, by default
 
 

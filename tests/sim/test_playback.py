@@ -3,6 +3,8 @@ decides exactly what stepping every second decides."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ampshare.control.loop import ControlLoop
@@ -115,3 +117,22 @@ def test_a_car_that_leaves_before_it_is_full_gets_what_it_had_by_then() -> None:
     # at most 40 A * 0.95 for half an hour at 240 V, and not served
     assert 0 < session.delivered_wh <= 40 * 0.95 * 240 * 0.5
     assert not session.served
+
+
+def test_a_demand_limit_holds_every_15_minute_average_and_a_power_cap_every_moment() -> None:
+    site = seed_site()
+    garage = replace(site.circuits[0], demand_limit_w=6_000.0)
+    limited = replace(site, circuits=(garage,))
+    scenario = Scenario(
+        "demand",
+        2 * 3600,
+        (
+            Session("a", "left", 0, None, 30_000, CAR),
+            Session("b", "right", 300, None, 30_000, CAR),
+        ),
+    )
+    result = run_scenario(limited, scenario)
+    assert result.demand_peak_w["garage"] <= 6_000.0 + 1.0
+    assert result.demand_peak_w["garage"] > 5_000.0  # and it is used, not left idle
+    unlimited = run_scenario(site, scenario)
+    assert unlimited.demand_peak_w["garage"] > 8_000.0

@@ -20,6 +20,7 @@ what goes wrong, in simulated time. Every key is optional except where marked::
     draw_ratio = 0.95             # it draws this share of its offer (default 0.95)
     resume_limit = 10             # it gives up for good at its 10th pause (default: never)
     finish_current_a = 1          # the taper ends at this current, then it charges to full
+    charge_limit_soc = 0.9        # it stops here, with what it wanted (default 0.9)
 
     [[sessions]]                  # one car's visit
     charger = "driveway"          # required: a charger id of the site
@@ -59,8 +60,9 @@ session; station_id is a charger id of the site, arrival and departure ISO 8601 
 UTC offset (an empty departure: it stays to the end), energy_kwh what the driver wants. Its
 cars are the [car] defaults.
 
-Batteries: a car starts with its battery full less the energy it wants. A car that wants more
-than its battery holds gets a battery of exactly what it wants, and arrives empty.
+Batteries: a car arrives with its charge limit (charge_limit_soc of the battery) less the
+energy it wants, and stops drawing when it has it. A car that wants more than its battery holds
+below its limit gets a battery just big enough, and arrives empty.
 
 Refused, with every problem listed by file, entry (or CSV line) and key: unknown keys (with a
 suggestion), missing keys, values of the wrong type, ids that are not in the site, session ids

@@ -20,6 +20,8 @@ Fraction = Annotated[StrictFloat, Field(ge=0, le=1)]
 Text = Annotated[StrictStr, Field(min_length=1)]
 
 DEFAULT_BATTERY_KWH = 60.0
+# most drivers keep their car's charge limit at 80-90 % for the battery's sake
+DEFAULT_CHARGE_LIMIT_SOC = 0.9
 
 # A fault with a duration is followed by its end, this long after it.
 FAULT_ENDS = {
@@ -50,6 +52,7 @@ class CarTable(Table):
     draw_ratio: Annotated[StrictFloat, Field(gt=0, le=1)] | None = None
     resume_limit: Annotated[StrictInt, Field(ge=1)] | None = None
     finish_current_a: Reading | None = None
+    charge_limit_soc: Fraction | None = None
 
 
 class SessionEntry(Table):

@@ -15,6 +15,7 @@ from datetime import datetime
 from ampshare.config.scenario_drafts import SessionDraft
 from ampshare.config.scenario_schema import (
     DEFAULT_BATTERY_KWH,
+    DEFAULT_CHARGE_LIMIT_SOC,
     FAULT_ENDS,
     CarTable,
     FaultEntry,
@@ -254,14 +255,16 @@ def car_model(
     defaults: CarTable, override: CarTable | None, rating_a: float, energy_wh: float
 ) -> CarModel:
     """The car of a session: the session's keys, else [car]'s, else the defaults (a 60 kWh
-    battery, drawing up to the charger's rating). A car that wants more than its battery
-    holds gets a battery of exactly what it wants, and arrives empty."""
+    battery with a 90 % charge limit, drawing up to the charger's rating). A car that wants
+    more than its battery holds below its limit gets a battery just big enough, and arrives
+    empty."""
     keys = defaults.model_dump(exclude_none=True)
     if override is not None:
         keys.update(override.model_dump(exclude_none=True))
     battery_wh = keys.pop("battery_kwh", DEFAULT_BATTERY_KWH) * WH_PER_KWH
+    limit_soc = keys.setdefault("charge_limit_soc", DEFAULT_CHARGE_LIMIT_SOC)
     return CarModel(
-        battery_wh=max(battery_wh, energy_wh),
+        battery_wh=max(battery_wh, energy_wh / limit_soc),
         max_current_a=keys.pop("max_current_a", rating_a),
         **keys,
     )

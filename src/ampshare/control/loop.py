@@ -61,6 +61,7 @@ class ControlLoop:
         # evaluation: then it is skipped (the simulator jumps over such stretches).
         self._inputs_changed = True
         self._wake_s = 0.0
+        self._refresh_s = 0.0  # when a lease next needs renewing
 
     # events -------------------------------------------------------------------------------
 
@@ -107,7 +108,16 @@ class ControlLoop:
 
     def tick(self, now_s: float) -> list[Command]:
         if not self._inputs_changed and now_s < self._wake_s:
-            return []  # the same inputs at the same timers: the same decision, nothing to send
+            # the same inputs at the same timers: the same decision; only leases may be due
+            if now_s < self._refresh_s:
+                return []
+            managed = {
+                cid: track
+                for cid, track in self.chargers.items()
+                if track.car is not CarState.NONE
+                and track.online(now_s, self.settings.charger_timeout_s)
+            }
+            return self._refresh_leases(managed, set(), now_s)
         return self.evaluate(now_s)
 
     def next_tick_s(self, now_s: float) -> float:
@@ -115,11 +125,12 @@ class ControlLoop:
         jumps there. Ticks fall on the tick_s grid."""
         tick_s = self.settings.tick_s
         after_s = (math.floor(now_s / tick_s + 1e-9) + 1) * tick_s
-        if self._inputs_changed or self._wake_s <= after_s:
+        wake_s = min(self._wake_s, self._refresh_s)
+        if self._inputs_changed or wake_s <= after_s:
             return after_s
-        if math.isinf(self._wake_s):
+        if math.isinf(wake_s):
             return math.inf
-        return max(after_s, math.ceil(self._wake_s / tick_s - 1e-9) * tick_s)
+        return max(after_s, math.ceil(wake_s / tick_s - 1e-9) * tick_s)
 
     def _charger(self, charger_id: str) -> ChargerTrack:
         track = self.chargers.get(charger_id)
@@ -154,16 +165,18 @@ class ControlLoop:
         increases: dict[str, float] = {}
         for charger_id, track in managed.items():
             goal_a, now_a = target[charger_id], worst[charger_id]
-            if goal_a < now_a - _EPS_A:
-                if track.latest_offer_a == goal_a:
-                    continue  # sent already, waiting for its confirmation
-                if self._may_change(track, now_s, now_a, goal_a) or (
+            # what it was told last: a goal above that is a raise even while an older, higher
+            # offer still counts in its worst case
+            latest = track.latest_offer_a
+            told_a = now_a if latest is None else latest
+            if goal_a < now_a - _EPS_A and goal_a < told_a - _EPS_A:
+                if self._may_change(track, now_s, told_a, goal_a) or (
                     unsafe := unsafe if unsafe is not None else self._over_limit(state, worst)
                 ):
                     commands.append(self._send(track, goal_a, now_s))
             elif (
-                goal_a > now_a + _EPS_A
-                and self._may_change(track, now_s, now_a, goal_a)
+                goal_a > told_a + _EPS_A
+                and self._may_change(track, now_s, told_a, goal_a)
                 # raise only a car that had time to show what it draws with its offer
                 and track.settled_offer_a(now_s, settings.confirmation_timeout_s) is not None
             ):
@@ -171,11 +184,10 @@ class ControlLoop:
         granted = safe_increases(self.allocator, state, worst, increases) if increases else {}
         for charger_id, goal_a in granted.items():
             commands.append(self._send(managed[charger_id], goal_a, now_s))
-        commands += self._refresh_leases(managed, {c.charger_id for c in commands}, now_s)
         # sending changes what the loop knows: look again at the next tick
         self._inputs_changed = bool(commands)
         self._wake_s = self._next_timer_s(now_s)
-        return commands
+        return commands + self._refresh_leases(managed, {c.charger_id for c in commands}, now_s)
 
     def _next_timer_s(self, now_s: float) -> float:
         """The earliest time, from now on, at which a comparison of the clock with something the
@@ -200,10 +212,8 @@ class ControlLoop:
             if track.last_change_s is not None:
                 times.append(track.last_change_s + s.min_change_interval_s)
             since_s = track.last_sent_s if track.last_sent_s is not None else self.started_s
-            if since_s is not None:
-                times.append(since_s + s.lease_refresh_s)
-                if s.lease_s is not None:
-                    times.append(since_s + s.lease_s + _LEASE_MARGIN_S)
+            if since_s is not None and s.lease_s is not None:
+                times.append(since_s + s.lease_s + _LEASE_MARGIN_S)
         for meter in self.meters.values():
             if meter.last_seen_s is not None:
                 times.append(meter.last_seen_s + s.meter_timeout_s)
@@ -283,14 +293,19 @@ class ControlLoop:
     def _refresh_leases(
         self, managed: dict[str, ChargerTrack], commanded: set[str], now_s: float
     ) -> list[Command]:
+        """Re-send unchanged offers whose lease needs renewing (they change no decision)."""
         if self.settings.lease_s is None:
+            self._refresh_s = math.inf
             return []
+        refresh_s = self.settings.lease_refresh_s
         commands = []
+        self._refresh_s = math.inf
         for charger_id, track in managed.items():
             latest = track.latest_offer_a
-            if charger_id in commanded or latest is None or track.last_sent_s is None:
+            if latest is None or track.last_sent_s is None:
                 continue
-            if now_s - track.last_sent_s >= self.settings.lease_refresh_s:
+            if charger_id not in commanded and now_s - track.last_sent_s >= refresh_s:
                 track.last_sent_s = now_s
                 commands.append(Command(charger_id, latest, self.settings.lease_s))
+            self._refresh_s = min(self._refresh_s, track.last_sent_s + refresh_s)
         return commands

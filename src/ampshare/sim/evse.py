@@ -20,6 +20,9 @@ from ampshare.domain import CarState
 from ampshare.domain.electrical import J1772_MIN_CURRENT_A
 from ampshare.sim.car import Car
 
+# chargers report currents to 0.1 A (OCPP MeterValues, OpenEVSE's amp topic in mA rounded)
+_REPORTED_DECIMALS = 1
+
 
 @dataclass(frozen=True)
 class _Change:
@@ -60,6 +63,7 @@ class SimCharger:
         self._lease_ends_s: float | None = None
         self._followed_a = 0.0  # the pilot the car responds to (0: not started yet)
         self._pending_follows: deque[_Change] = deque()
+        self._next_s: float | None = None  # the next of the three above, kept up to date
         self._session_wh = 0.0
         self.pilot_changes = 0  # in the current session: what a car experiences as changes
 
@@ -100,7 +104,10 @@ class SimCharger:
         else:
             state = CarState.CONNECTED
         return ChargerReading(
-            car=state, measured_a=drawing_a, offered_a=self._pilot_a, energy_wh=self._session_wh
+            car=state,
+            measured_a=round(drawing_a, _REPORTED_DECIMALS),
+            offered_a=self._pilot_a,
+            energy_wh=self._session_wh,
         )
 
     # --- the car -------------------------------------------------------------------------------
@@ -116,6 +123,7 @@ class SimCharger:
         self._followed_a = 0.0
         self._pending_follows.clear()
         self._pending_follows.append(_Change(now_s + self.car_response_s, self._pilot_a))
+        self._next_s = self._next_event_s()
 
     def unplug(self, now_s: float) -> None:
         self.advance(now_s)
@@ -129,6 +137,7 @@ class SimCharger:
         self._pending_pilots.clear()
         self._lease_ends_s = None
         self._set_pilot(self._clamp(self.start_current_a))
+        self._next_s = self._next_event_s()
 
     # --- ampshare ------------------------------------------------------------------------------
 
@@ -140,6 +149,7 @@ class SimCharger:
             return
         self._pending_pilots.append(_Change(now_s + self.follow_delay_s, self._clamp(offer_a)))
         self._lease_ends_s = None if lease_s is None else now_s + lease_s
+        self._next_s = self._next_event_s()
 
     def disconnect(self) -> None:
         self.connected_to_ampshare = False
@@ -153,14 +163,15 @@ class SimCharger:
         """Move to now_s, processing the internal events on the way in time order."""
         if now_s < self._now_s:
             raise ValueError(f"{self.charger_id}: time went backwards ({now_s} < {self._now_s})")
-        while (event_s := self._next_event_s()) is not None and event_s <= now_s:
+        while (event_s := self._next_s) is not None and event_s <= now_s:
             self._charge_until(event_s)
             self._process_events_at(event_s)
+            self._next_s = self._next_event_s()
         self._charge_until(now_s)
 
     def next_event_s(self) -> float | None:
         """When the pilot or the car's response next changes by itself (None: never)."""
-        return self._next_event_s()
+        return self._next_s
 
     def _next_event_s(self) -> float | None:
         times = [q[0].at_s for q in (self._pending_pilots, self._pending_follows) if q]

@@ -7,6 +7,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ampshare.domain import Site
 from ampshare.domain.network import ConstraintKind, Network
 
@@ -63,11 +65,19 @@ class Recorder:
             )
             for _, c in self._current
         ]
+        # loads as matrix products: one row of coefficients per conductor, of watts per circuit
+        chargers = len(network.charger_ids)
+        self._coeffs = np.zeros((len(self._current), chargers), dtype=complex)
+        for row, (_, c) in enumerate(self._current):
+            for i, coeff in zip(c.members, c.coeffs, strict=True):
+                self._coeffs[row, i] = coeff
+        self._conductor_circuits = [c.circuit_id for _, c in self._current]
         index = {charger_id: i for i, charger_id in enumerate(network.charger_ids)}
-        self._under = {
-            circuit.id: [index[cid] for cid in site.chargers_under[circuit.id]]
-            for circuit in site.circuits
-        }
+        self._circuit_ids = [circuit.id for circuit in site.circuits]
+        self._watts = np.zeros((len(site.circuits), chargers))
+        for row, circuit in enumerate(site.circuits):
+            for charger_id in site.chargers_under[circuit.id]:
+                self._watts[row, index[charger_id]] = network.watts_per_amp[index[charger_id]]
         # a 3-phase circuit's non-EV current is taken as balanced: sqrt(3) * V * I watts
         self._household_w_per_a = {
             circuit.id: site.voltage_v * (math.sqrt(3) if circuit.phases == 3 else 1.0)
@@ -112,23 +122,25 @@ class Recorder:
     def _conductor_loads(
         self, draws_a: Sequence[float], household_a: dict[str, float]
     ) -> list[float]:
-        loads = []
-        for _, k in self._current:
-            ev = sum((c * draws_a[i] for i, c in zip(k.members, k.coeffs, strict=True)), 0j)
-            loads.append(abs(ev) + household_a.get(k.circuit_id, 0.0))
+        loads: list[float] = np.abs(self._coeffs @ np.asarray(draws_a)).tolist()
+        if household_a:
+            for row, circuit_id in enumerate(self._conductor_circuits):
+                loads[row] += household_a.get(circuit_id, 0.0)
         return loads
 
     def _record_demand(
         self, t0_s: float, t1_s: float, draws_a: Sequence[float], household_a: dict[str, float]
     ) -> None:
-        watts = self.network.watts_per_amp
+        powers_w: list[float] = (self._watts @ np.asarray(draws_a)).tolist()
+        if household_a:
+            for row, circuit_id in enumerate(self._circuit_ids):
+                other_a = household_a.get(circuit_id, 0.0)
+                powers_w[row] += other_a * self._household_w_per_a[circuit_id]
         # split the step at interval boundaries so each interval gets its own share
         while t0_s < t1_s - 1e-9:
             interval = math.floor(t0_s / DEMAND_INTERVAL_S + 1e-9)
             end_s = min(t1_s, (interval + 1) * DEMAND_INTERVAL_S)
-            for circuit_id, members in self._under.items():
-                power_w = sum(watts[i] * draws_a[i] for i in members)
-                power_w += household_a.get(circuit_id, 0.0) * self._household_w_per_a[circuit_id]
+            for circuit_id, power_w in zip(self._circuit_ids, powers_w, strict=True):
                 if power_w > 0:
                     energy = self.demand[circuit_id].energy_ws
                     energy[interval] = energy.get(interval, 0.0) + power_w * (end_s - t0_s)
