@@ -28,21 +28,22 @@ from ampshare.domain import (
     SiteState,
     parse_connection,
 )
+from ampshare.domain.scaling import scale_transformer
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE_PAIRS = ("L1-L2", "L2-L3", "L3-L1")
 
 
+FULL_KW = 150.0  # the transformer of examples/caltech_acn.toml
+
+
 def caltech_site(transformer_kw: float) -> Site:
     """The Caltech garage with its transformer scaled down, as the published studies do."""
     site = load_site(ROOT / "examples" / "caltech_acn.toml")
-    line_limit_a = transformer_kw * 1000 / 3 / 120
-    circuits = tuple(
-        replace(c, limit_a=line_limit_a) if c.id == "transformer" else c for c in site.circuits
-    )
+    site = scale_transformer(site, "transformer", transformer_kw / FULL_KW)
     # a transformer this small cannot carry 54 fallbacks: they pause while ampshare is away
     chargers = tuple(replace(c, fallback_current_a=0) for c in site.chargers)
-    return replace(site, circuits=circuits, chargers=chargers)
+    return replace(site, chargers=chargers)
 
 
 def tree_site(fanout: int, per_branch: int, seed: int = 1) -> Site:

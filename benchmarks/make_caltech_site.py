@@ -3,10 +3,13 @@
 Usage: python benchmarks/make_caltech_site.py [../shared/data/caltech_acn_site.json]
 
 The transformer's secondary is a 3-phase circuit whose line limit is the published per-phase
-limit (transformer_kw * 1000 / 3 / 120 A); the two 80 A pods are 1-phase L1-L2 circuits under
-it; every station has its own 40 A branch circuit (a 32 A station may not sit behind a larger
-breaker). Stations start new cars only on ampshare's word (start_current_a = 0): with 54 of them,
-cars arriving together at their own default current could not be covered by breaker headroom.
+limit (transformer_kw * 1000 / 3 / 120 A); its 480 V delta primary has the published limit
+transformer_kw * 1000 / 3 / 277 A per line, behind a breaker of 1.25 times that (ampshare adds
+the primary's line currents, (I_L1 - I_L3) / 4 and so on, as constraints of their own); the two
+80 A pods are 1-phase L1-L2 circuits under it; every station has its own 40 A branch circuit
+(a 32 A station may not sit behind a larger breaker). Stations start new cars only on
+ampshare's word (start_current_a = 0): with 54 of them, cars arriving together at their own
+default current could not be covered by breaker headroom.
 """
 
 from __future__ import annotations
@@ -19,14 +22,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "caltech_acn_site.json"
 TARGET = ROOT / "examples" / "caltech_acn.toml"
+PRIMARY_VOLTAGE_V = 480
+
+
+def _transformer(transformer_kw: float) -> list[str]:
+    """The transformer's circuit: its secondary's lines and its primary's, with the published
+    per-phase limits (kW / 3 over 120 V on the secondary, over 277 V on the primary)."""
+    line_limit_a = math.floor(transformer_kw * 1000 / 3 / 120 * 10) / 10
+    primary_limit_a = math.floor(transformer_kw * 1000 / 3 / 277 * 10) / 10
+    return [
+        "[[circuits]]",
+        'id = "transformer"',
+        "phases = 3",
+        "breaker_a = 600",
+        f"limit_a = {line_limit_a}  # {transformer_kw:g} kW / 3 / 120 V per line",
+        f"primary_voltage_v = {PRIMARY_VOLTAGE_V}  # the delta primary, line to line",
+        f"primary_limit_a = {primary_limit_a:g}  # {transformer_kw:g} kW / 3 / 277 V per line",
+        f"primary_breaker_a = {primary_limit_a / 0.8:g}  # primary_limit_a / 0.8",
+    ]
 
 
 def render(layout: dict[str, object]) -> str:
     stations = layout["stations"]
     constraints = layout["constraints"]
     assert isinstance(stations, list) and isinstance(constraints, list)
-    transformer_kw = float(str(layout["transformer_kw"]))
-    line_limit_a = transformer_kw * 1000 / 3 / 120
     pods = {
         str(c["name"]).lower().replace(" ", "-"): c
         for c in constraints
@@ -41,11 +60,7 @@ def render(layout: dict[str, object]) -> str:
         'name = "Caltech ACN garage"',
         f"voltage_v = {layout['voltage_v']}",
         "",
-        "[[circuits]]",
-        'id = "transformer"',
-        "phases = 3",
-        "breaker_a = 600",
-        f"limit_a = {math.floor(line_limit_a * 10) / 10}  # {transformer_kw:g} kW / 3 / 120 V",
+        *_transformer(float(str(layout["transformer_kw"]))),
     ]
     for name, pod in pods.items():
         lines += [

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from ampshare.cli import app
 
 
 def _demo_output() -> str:
-    result = CliRunner().invoke(app, ["demo"], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(app, ["demo", "--story"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -32,3 +34,18 @@ def test_tapering_leaving_and_losing_the_server() -> None:
     assert "raise 'right' 29.5 A → 40 A" in leave
     lost = output[output.index("5. ") :]
     assert "at most 12 A of 40 A" in lost
+
+
+def test_the_live_demo_plays_the_story_in_simulated_time_and_writes_the_plot(
+    tmp_path: Path,
+) -> None:
+    plot = tmp_path / "demo.png"
+    result = CliRunner().invoke(
+        app, ["demo", "--seconds", "0", "--plot", str(plot)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "car 2 plugs in at 'right'" in result.output
+    assert "seconds over any breaker rating" in result.output
+    over_breaker = result.output.split("seconds over any breaker rating")[1].split("\n")[0]
+    assert "0 s" in over_breaker
+    assert plot.read_bytes().startswith(b"\x89PNG")

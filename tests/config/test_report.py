@@ -68,7 +68,7 @@ def test_three_phase_conductors_and_the_power_cap() -> None:
     assert list(service) == [*CIRCUIT_KEYS, "conductors"]
     assert list(service["conductors"]) == ["L1", "L2", "L3", "power"]
     power = service["conductors"]["power"]
-    assert power["limit"] == 25000
+    assert power["limit"] == 20000  # without a power budget, the demand limit itself holds
     assert all(isinstance(value, int) for value in power.values())
     offers_a = sum(report["chargers"][name]["offered_a"] for name in cars)
     assert abs(power["load"] - offers_a * 208) <= 1
@@ -80,3 +80,31 @@ def test_three_phase_conductors_and_the_power_cap() -> None:
     assert service["load_a"] == max(
         service["conductors"][line]["load"] for line in ("L1", "L2", "L3")
     )
+
+
+def test_a_power_budget_shows_as_the_power_limit_and_a_transformer_primary_as_conductors() -> None:
+    site = load_site(EXAMPLES / "three_phase_depot.toml")
+    cars = {name: ChargerState(CarState.CHARGING) for name in ("a1", "b2", "c3")}
+    for budget_w, shown_w in ((12_000, 12_000), (30_000, 25_000)):  # never above the 25 kW cap
+        state = SiteState(cars, power_budget_w={"service": budget_w})
+        report = allocation_to_dict(site, allocate(site, state))
+        power = report["circuits"]["service"]["conductors"]["power"]
+        assert power["limit"] == shown_w
+        assert power["load"] <= shown_w
+        if budget_w == 12_000:  # three cars at 40 A would take 25 kW
+            assert report["chargers"]["a1"]["limited_by"] == "circuit:service:power"
+
+    caltech = load_site(EXAMPLES / "caltech_acn.toml")
+    report = allocation_to_dict(caltech, allocate(caltech, SiteState()))
+    transformer = report["circuits"]["transformer"]
+    assert list(transformer["conductors"]) == [
+        "L1",
+        "L2",
+        "L3",
+        "primary-L1",
+        "primary-L2",
+        "primary-L3",
+    ]
+    assert transformer["conductors"]["primary-L1"]["limit"] == 180.5
+    assert transformer["limit_a"] == 416.6  # the circuit's own figures: its secondary's
+    assert json.loads(json.dumps(report)) == report

@@ -10,8 +10,10 @@ from ampshare.config import ConfigError, load_site
 from ampshare.domain import Charger, Circuit, Meter, parse_connection
 from tests.config.helpers import EXAMPLES, SEED_SITE, SEED_TOML, site_problems, write
 
+SITE_EXAMPLES = sorted(p for p in EXAMPLES.glob("*.toml") if "scenario" not in p.name)
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.toml")), ids=lambda p: p.name)
+
+@pytest.mark.parametrize("path", SITE_EXAMPLES, ids=lambda p: p.name)
 def test_every_example_site_loads_clean(path: Path) -> None:
     site = load_site(path)
     assert site.circuits
@@ -41,8 +43,12 @@ voltage_v = 400.0
 id = "service"
 breaker_a = 100
 phases = 3
-max_power_w = 40000
+max_power_kw = 40
+demand_limit_kw = 27.5
 safe_budget_a = 12
+primary_voltage_v = 480
+primary_breaker_a = 60
+primary_limit_a = 45
 
 [[circuits]]
 id = "branch_1.a"
@@ -73,7 +79,17 @@ circuit = "service"
     )
     site = load_site(path)
     assert site.circuits == (
-        Circuit("service", 100.0, phases=3, max_power_w=40000.0, safe_budget_a=12.0),
+        Circuit(
+            "service",
+            100.0,
+            phases=3,
+            max_power_w=40000.0,
+            safe_budget_a=12.0,
+            demand_limit_w=27500.0,
+            primary_voltage_v=480.0,
+            primary_breaker_a=60.0,
+            primary_limit_a=45.0,
+        ),
         Circuit(
             "branch_1.a",
             40.0,
@@ -234,6 +250,48 @@ def test_idle_chargers_whose_start_current_could_trip_the_breaker(tmp_path: Path
     assert len(problems) == 3  # one per line of the service
     assert all("circuit 'service' (circuits[0]): " in p for p in problems)
     assert all("Set start_current_a = 0" in p for p in problems)
+
+
+def test_power_is_written_in_kw_and_the_old_watts_key_is_refused(tmp_path: Path) -> None:
+    text = SEED_TOML.replace("breaker_a = 50", "breaker_a = 50\nmax_power_w = 9000")
+    path = write(tmp_path, "bad.toml", text)
+    assert site_problems(path) == [
+        f"{path}: circuit 'garage' (circuits[0]): unknown key 'max_power_w' "
+        "(did you mean 'max_power_kw'?)"
+    ]
+    text = SEED_TOML.replace("breaker_a = 50", "breaker_a = 50\nmax_power_kw = 7.2")
+    assert load_site(write(tmp_path, "ok.toml", text)).circuits[0].max_power_w == 7200.0
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("demand_limit_kw = 0", "demand_limit_kw must be positive, got 0 kW"),
+        ("max_power_kw = -3", "max_power_kw must be positive, got -3 kW"),
+        ("demand_limit_kw = nan", "demand_limit_kw must be a finite number, got nan"),
+        ('demand_limit_kw = "20"', "demand_limit_kw must be a number, got the string '20'"),
+        (
+            "demand_limit_kw = 2",
+            "its 2 chargers fall back to 2.9 kW together if ampshare is lost, above its demand "
+            "limit of 2.0 kW (15-minute average)",
+        ),
+        (
+            "primary_voltage_v = 480\nprimary_breaker_a = 30",
+            "a transformer primary feeds a 3-phase circuit: set phases = 3",
+        ),
+        ("primary_breaker_a = 30", "add primary_voltage_v"),
+        (
+            "phases = 3\nprimary_voltage_v = 480",
+            "a transformer primary needs primary_breaker_a",
+        ),
+    ],
+)
+def test_bad_power_and_primary_keys(tmp_path: Path, lines: str, expected: str) -> None:
+    text = SEED_TOML.replace("breaker_a = 50", f"breaker_a = 50\n{lines}")
+    problems = site_problems(write(tmp_path, "bad.toml", text))
+    assert len(problems) == 1, problems
+    assert problems[0].split(": ", 1)[1].startswith("circuit 'garage' (circuits[0]): ")
+    assert expected in problems[0]
 
 
 def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:

@@ -75,6 +75,56 @@ def test_a_three_phase_meter_reads_three_lines(tmp_path: Path) -> None:
     assert load_state(path, site).meters["grid"].current_a == (10.0, 12.5, 9.0)
 
 
+@pytest.fixture
+def depot() -> Site:
+    """The depot's service has a 25 kW power cap and a 20 kW demand limit."""
+    return load_site(EXAMPLES / "three_phase_depot.toml")
+
+
+def test_a_circuit_takes_a_power_budget(tmp_path: Path, depot: Site) -> None:
+    path = write(tmp_path, "state.json", '{"circuits": {"service": {"power_budget_w": 18000}}}')
+    assert load_state(path, depot).power_budget_w == {"service": 18000.0}
+    empty = write(tmp_path, "empty.json", '{"circuits": {"service": {}}}')
+    assert load_state(empty, depot).power_budget_w == {}
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            '"service": {"power_budget_w": -5}',
+            "circuit 'service': power_budget_w must be 0 or more, got -5",
+        ),
+        (
+            '"service": {"power_budget_w": NaN}',
+            "circuit 'service': power_budget_w must be a finite number, got nan",
+        ),
+        (
+            '"service": {"power_budget_w": "18 kW"}',
+            "circuit 'service': power_budget_w must be a number, got the string '18 kW'",
+        ),
+        (
+            '"service": {"power_budget": 1}',
+            "circuit 'service': unknown key 'power_budget' (did you mean 'power_budget_w'?)",
+        ),
+        (
+            '"bay-a": {"power_budget_w": 1000}',
+            "circuit 'bay-a': power_budget_w applies only to a circuit with a demand limit or a "
+            "power cap",
+        ),
+        (
+            '"servce": {"power_budget_w": 1000}',
+            "circuit 'servce': no such circuit in the site file (did you mean 'service'?)",
+        ),
+    ],
+)
+def test_a_bad_circuit_entry(tmp_path: Path, depot: Site, entry: str, expected: str) -> None:
+    path = write(tmp_path, "state.json", '{"circuits": {' + entry + "}}")
+    problems = state_problems(path, depot)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{path}: {expected}")
+
+
 # --- problems --------------------------------------------------------------------------------
 
 

@@ -39,7 +39,12 @@ def sites(draw: st.DrawFn, max_circuits: int = 6, max_chargers: int = 10) -> Sit
         breaker_a = draw(st.sampled_from([15, 20, 30, 40, 50, 60, 80, 100, 150, 200]))
         limit_a = draw(st.one_of(st.none(), st.floats(6, breaker_a * 0.8)))
         max_power_w = draw(st.one_of(st.none(), st.floats(1000, 60000)))
+        demand_limit_w = draw(st.one_of(st.none(), st.floats(1000, 60000)))
         safe_budget_a = draw(st.one_of(st.none(), st.floats(0, breaker_a * 0.5)))
+        # a 3-phase circuit may be fed by a 480 V delta primary
+        primary_breaker_a = None
+        if phases == 3:
+            primary_breaker_a = draw(st.one_of(st.none(), st.sampled_from([15, 30, 60, 100])))
         circuits.append(
             Circuit(
                 f"c{j}",
@@ -50,6 +55,9 @@ def sites(draw: st.DrawFn, max_circuits: int = 6, max_chargers: int = 10) -> Sit
                 connection=connection,
                 max_power_w=max_power_w,
                 safe_budget_a=safe_budget_a,
+                demand_limit_w=demand_limit_w,
+                primary_voltage_v=None if primary_breaker_a is None else 480,
+                primary_breaker_a=primary_breaker_a,
             )
         )
     chargers = []
@@ -109,4 +117,10 @@ def meter_readings(draw: st.DrawFn, site: Site, meter: Meter) -> MeterReading:
 def site_states(draw: st.DrawFn, site: Site) -> SiteState:
     chargers = {c.id: draw(charger_states(c)) for c in site.chargers}
     meters = {m.id: draw(meter_readings(site, m)) for m in site.meters}
-    return SiteState(chargers, meters)
+    # the control loop's power budgets: none (the demand limit holds), or any share of it
+    budgets = {
+        c.id: draw(st.floats(0, 60000))
+        for c in site.circuits
+        if (c.demand_limit_w is not None or c.max_power_w is not None) and draw(st.booleans())
+    }
+    return SiteState(chargers, meters, budgets)

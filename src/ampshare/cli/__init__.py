@@ -1,4 +1,6 @@
-"""The command line: `ampshare check`, `allocate` and `demo`. Only here is logging configured."""
+"""The command line: `ampshare check`, `allocate`, `simulate` and `demo`.
+
+Only here is logging configured."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import typer
 from ampshare.cli.allocate import allocate_command
 from ampshare.cli.check import check_command
 from ampshare.cli.demo import demo_command
+from ampshare.cli.simulate import simulate_command
 
 app = typer.Typer(
     name="ampshare",
@@ -36,6 +39,7 @@ def _configure(
 app.command("check")(check_command)
 app.command("allocate")(allocate_command)
 app.command("demo")(demo_command)
+app.command("simulate")(simulate_command)
 
 
 def main() -> None:

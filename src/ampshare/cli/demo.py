@@ -1,19 +1,22 @@
 """`ampshare demo`: the story of the seeds on two JuiceBoxes sharing one 50 A circuit.
 
 Car 1 arrives; car 2 arrives and is raised only after car 1 confirms its cut; car 1 tapers;
-car 1 leaves; ampshare is lost and both chargers fall back by themselves.
+car 1 leaves; ampshare is lost and both chargers fall back by themselves. Played live in
+simulated time (demo_live.py), or, with --story, narrated allocation by allocation.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from ampshare.cli.demo_live import play_live
 from ampshare.cli.output import console
 from ampshare.domain import (
     Allocation,
@@ -65,12 +68,28 @@ STORY = (
 
 
 def demo_command(
+    story: Annotated[
+        bool,
+        typer.Option("--story", help="Narrate each allocation step by step instead."),
+    ] = False,
     pause_s: Annotated[
-        float, typer.Option("--pause", help="Seconds to wait between steps.", min=0)
+        float, typer.Option("--pause", help="With --story: seconds between steps.", min=0)
     ] = 0.0,
+    seconds: Annotated[
+        float,
+        typer.Option(
+            "--seconds", help="Real seconds the live simulation takes (0: at once).", min=0
+        ),
+    ] = 15.0,
+    plot: Annotated[
+        Path, typer.Option("--plot", metavar="OUT.png", help="Where to write the plot.")
+    ] = Path("ampshare-demo.png"),
 ) -> None:
-    """Narrate the seeds: two cars share one 50 A circuit, safely and fairly."""
+    """Two cars share one 50 A circuit, safely and fairly: played live in simulated time."""
     out = console()
+    if not story:
+        play_live(out, SEED_SITE, plot, seconds)
+        return
     allocator = Allocator(SEED_SITE)
     out.rule(f"[bold]{SEED_SITE.name}[/]: 40 A continuous (80 % of the breaker)")
     offers: dict[str, float] = {}

@@ -42,6 +42,14 @@ def circuit_label(site: Site, circuit: Circuit) -> Text:
     parts.append(continuous)
     if circuit.max_power_w is not None:
         parts.append(f"power cap {fmt_w(circuit.max_power_w)}")
+    if circuit.demand_limit_w is not None:
+        parts.append(f"demand limit {fmt_w(circuit.demand_limit_w)} (15-minute average)")
+    if circuit.primary_voltage_v is not None:
+        parts.append(
+            f"{circuit.primary_voltage_v:g} V transformer primary "
+            f"({fmt_a(circuit.primary_breaker_rating_a)} breaker, "
+            f"{fmt_a(circuit.primary_continuous_limit_a)} continuous per line)"
+        )
     meters = [meter.id for meter in site.meters if meter.circuit == circuit.id]
     for meter_id in meters:
         parts.append(f"meter {meter_id!r}")

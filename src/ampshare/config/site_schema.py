@@ -28,8 +28,12 @@ class CircuitEntry(Table):
     parent: EntryId | None = None
     phases: StrictInt = 1
     connection: StrictStr | None = None
-    max_power_w: Number | None = None
+    max_power_kw: Number | None = None
+    demand_limit_kw: Number | None = None
     safe_budget_a: Number | None = None
+    primary_voltage_v: Number | None = None
+    primary_breaker_a: Number | None = None
+    primary_limit_a: Number | None = None
 
     @field_validator("connection")
     @classmethod
@@ -45,9 +49,18 @@ class CircuitEntry(Table):
             parent=self.parent,
             phases=self.phases,
             connection=_connection(self.connection),
-            max_power_w=self.max_power_w,
+            max_power_w=_watts(self.max_power_kw),
             safe_budget_a=self.safe_budget_a,
+            demand_limit_w=_watts(self.demand_limit_kw),
+            primary_voltage_v=self.primary_voltage_v,
+            primary_breaker_a=self.primary_breaker_a,
+            primary_limit_a=self.primary_limit_a,
         )
+
+
+def _watts(kilowatts: float | None) -> float | None:
+    """Site files give power in kW (as utilities and product sheets do); the domain in W."""
+    return None if kilowatts is None else kilowatts * 1000
 
 
 class ChargerEntry(Table):

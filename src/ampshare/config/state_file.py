@@ -1,4 +1,5 @@
-"""load_state(path, site): read a JSON state file (cars at the chargers, meter readings).
+"""load_state(path, site): read a JSON state file (cars at the chargers, meter readings, and
+the power budget of circuits with a demand limit).
 
 Every entry is checked on its own and every problem is reported: unknown keys and ids,
 wrong types, NaN or infinite numbers (Python's json accepts them), then the domain's
@@ -17,7 +18,12 @@ from pydantic import ValidationError
 
 from ampshare.config.errors import ConfigError, read_problem
 from ampshare.config.messages import describe, suggestion, validation_problems
-from ampshare.config.state_schema import ChargerStateEntry, MeterReadingEntry, StateDocument
+from ampshare.config.state_schema import (
+    ChargerStateEntry,
+    CircuitStateEntry,
+    MeterReadingEntry,
+    StateDocument,
+)
 from ampshare.domain import (
     ChargerState,
     MeterReading,
@@ -30,7 +36,7 @@ from ampshare.domain import (
 
 logger = logging.getLogger(__name__)
 
-EntryT = TypeVar("EntryT", ChargerStateEntry, MeterReadingEntry)
+EntryT = TypeVar("EntryT", ChargerStateEntry, MeterReadingEntry, CircuitStateEntry)
 
 
 def load_state(path: Path | str, site: Site) -> SiteState:
@@ -85,7 +91,8 @@ def parse_state(data: object, site: Site, path: Path) -> SiteState:
             document.meters, "meter", site.meters_by_id, MeterReadingEntry, problems
         ).items()
     }
-    state = SiteState(chargers=chargers, meters=meters)
+    budgets = _power_budgets(document.circuits, site, problems)
+    state = SiteState(chargers=chargers, meters=meters, power_budget_w=budgets)
     try:
         validate_state(site, state)
     except StateError as exc:
@@ -93,6 +100,16 @@ def parse_state(data: object, site: Site, path: Path) -> SiteState:
     if problems:
         raise ConfigError(path, problems)
     return state
+
+
+def _power_budgets(raw: object, site: Site, problems: list[Problem]) -> dict[str, float]:
+    """The circuits' power budgets: what their demand limits leave for now."""
+    entries = _entries(raw, "circuit", site.circuits_by_id, CircuitStateEntry, problems)
+    return {
+        circuit_id: budget_w
+        for circuit_id, entry in entries.items()
+        if (budget_w := entry.to_domain()) is not None
+    }
 
 
 def _entries(

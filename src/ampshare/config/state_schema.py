@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, field_validator
 
@@ -76,8 +76,18 @@ class MeterReadingEntry(Table):
         return MeterReading(current_a=current_a, power_w=self.power_w, stale=self.stale)
 
 
+class CircuitStateEntry(Table):
+    """What the state says of a circuit: the power its demand limit leaves for now."""
+
+    power_budget_w: Annotated[Number, Field(ge=0)] | None = None
+
+    def to_domain(self) -> float | None:
+        return self.power_budget_w
+
+
 class StateDocument(Table):
-    """The top level: only these two keys, each an object keyed by id."""
+    """The top level: only these three keys, each an object keyed by id."""
 
     chargers: Any = Field(default_factory=dict)
     meters: Any = Field(default_factory=dict)
+    circuits: Any = Field(default_factory=dict)

@@ -15,7 +15,7 @@ in the order that waterfill.py explains: the same state always gives the same of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -31,12 +31,14 @@ from ampshare.domain.environment import (
     offline_load_a,
 )
 from ampshare.domain.network import Constraint, ConstraintKind, Network, compile_network
+from ampshare.domain.phases import LINES
 from ampshare.domain.site import Charger, Site
 from ampshare.domain.state import CarState, ChargerState, SiteState
 from ampshare.domain.units import floor_to_step, fmt_a, fmt_w
 from ampshare.domain.waterfill import FillConstraint, FillResult, water_fill
 
 _EPS = 1e-9
+_CIRCUIT_CONDUCTORS = frozenset({"", *LINES})  # what a circuit's limit_a, load_a... sum up
 _LATEST = datetime.max.replace(tzinfo=UTC)
 
 
@@ -163,10 +165,9 @@ def _arithmetic(coeffs: tuple[complex, ...]) -> tuple[complex, ...]:
 
 
 def _conductor_name(constraint: Constraint) -> str:
-    """ "" for a 1-phase conductor, "L1".."L3" for a line, "power" for a power cap."""
-    if constraint.kind is ConstraintKind.POWER:
-        return "power"
-    return constraint.line or ""
+    """ "" for a 1-phase conductor, "L1".."L3" for a line, "primary-L1".. for a transformer
+    primary's line, "power" for a power cap."""
+    return constraint.conductor
 
 
 def _zero(coeffs: tuple[complex, ...]) -> complex:
@@ -396,7 +397,8 @@ class _Run:
         ids = self.network.charger_ids
         results = self.results
         chargers = {ids[i]: _done(results[i]) for i in range(len(ids))}
-        return Allocation(chargers=chargers, circuits=self._circuits())
+        # the control loop needs only the offers: the circuit report is made when first read
+        return Allocation(chargers=chargers, circuits=_Later(self._circuits))
 
     def _circuits(self) -> dict[str, CircuitAllocation]:
         loads, envs = self._ev_loads(), self.env
@@ -405,14 +407,16 @@ class _Run:
             conductors: dict[str, ConductorLoad] = {}
             amps = []
             meter = MeterStatus.NONE
-            for k, name, limit in conductor_list:
+            for k, name, _ in conductor_list:
                 env = envs[k]
                 meter = env.meter
                 other = env.other_load
+                limit = env.limit  # a power cap lowered to the state's power budget shows so
                 conductor = conductors[name] = ConductorLoad(
                     limit, other, min(env.room, limit), loads[k] + other
                 )
-                if name != "power":
+                # the circuit's own figures are the secondary's amps, not the primary's
+                if name in _CIRCUIT_CONDUCTORS:
                     amps.append(conductor)
             if len(amps) == 1:  # a 1-phase circuit
                 (highest,) = (lowest,) = (most_other,) = amps
@@ -446,6 +450,31 @@ class _Run:
         return loads
 
 
+class _Later(Mapping[str, CircuitAllocation]):
+    """A mapping worked out when first read."""
+
+    def __init__(self, make: Callable[[], dict[str, CircuitAllocation]]) -> None:
+        self._make: Callable[[], dict[str, CircuitAllocation]] | None = make
+        self._made: dict[str, CircuitAllocation] = {}
+
+    def _data(self) -> dict[str, CircuitAllocation]:
+        if self._make is not None:
+            self._made, self._make = self._make(), None
+        return self._made
+
+    def __getitem__(self, key: str) -> CircuitAllocation:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return repr(self._data())
+
+
 class _FullReason:
     """Why a constraint stops cars, written when first read."""
 
@@ -464,18 +493,24 @@ class _FullReason:
 
 def _describe_full(constraint: Constraint, env: ConstraintEnvironment) -> str:
     name = f"circuit {constraint.circuit_id!r}"
-    if constraint.line is not None:
+    if constraint.is_primary:
+        name = f"the transformer primary of {name}, line L{(constraint.line or '')[1:]},"
+    elif constraint.line is not None:
         name += f" line {constraint.line}"
-    if env.meter is MeterStatus.STALE:
+    if env.meter is MeterStatus.STALE and constraint.kind is ConstraintKind.CURRENT:
         return (
             f"meter {env.meter_id!r} has no fresh reading, so {name} holds its chargers "
             f"to the safe budget of {fmt_a(env.room)}"
         )
     if constraint.kind is ConstraintKind.POWER:
-        text = f"{name} is at its power cap of {fmt_w(constraint.limit)}"
+        if env.limit < constraint.limit:
+            # a demand limit, or the control loop's share of one for the rest of the interval
+            text = f"{name} is at its power budget of {fmt_w(env.limit)} for now"
+        else:
+            text = f"{name} is at its power cap of {fmt_w(constraint.limit)}"
         other = f", {fmt_w(env.other_load)} of it other load" if env.other_load > 0 else ""
         return text + other
-    text = f"{name} is fully used ({fmt_a(constraint.limit)} continuous"
+    text = f"{name} is fully used ({fmt_a(env.limit)} continuous"
     if env.other_load > 0:
         text += f", {fmt_a(env.other_load)} of it other load"
     return text + ")"

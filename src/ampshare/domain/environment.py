@@ -1,5 +1,6 @@
 """What the rest of each circuit leaves for the chargers: meters' non-EV load, offline chargers
-counted at what they may still draw, and stale meters replaced by a safe budget."""
+counted at what they may still draw, stale meters replaced by a safe budget, and power caps
+lowered to the state's power budget (what a demand limit leaves for now)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ampshare.domain.network import Constraint, ConstraintKind, Network
+from ampshare.domain.network import PRIMARY_LINES, Constraint, ConstraintKind, Network
 from ampshare.domain.phases import LINES, SQRT3
 from ampshare.domain.site import Circuit
 from ampshare.domain.state import CarState, ChargerState, MeterReading, SiteState
@@ -25,6 +26,7 @@ class ConstraintEnvironment:
     other_load: float  # non-EV load (A or W) the meter shows beyond the chargers, never < 0
     meter: MeterStatus
     meter_id: str | None
+    limit: float  # the limit in force now: the constraint's, or a lower power budget
 
 
 def offline_load_a(state: ChargerState, fallback_a: float) -> float:
@@ -38,7 +40,11 @@ def offline_load_a(state: ChargerState, fallback_a: float) -> float:
 def safe_budget_a(network: Network, constraint: Constraint, circuit: Circuit) -> float:
     """The EV budget of a circuit whose meter is stale: configured, else the sum of fallbacks."""
     if circuit.safe_budget_a is not None:
-        return min(circuit.safe_budget_a, constraint.limit)
+        budget_a = circuit.safe_budget_a
+        if constraint.is_primary:
+            # a primary line carries (I_Lx - I_Ly) / n: at most twice a secondary line's, over n
+            budget_a *= 2 / network.site.turns_ratio(circuit)
+        return min(budget_a, constraint.limit)
     chargers = network.site.chargers
     total = sum(
         abs(c) * chargers[i].fallback_current_a
@@ -58,17 +64,32 @@ class EnvironmentPlan:
 
     def __init__(self, network: Network) -> None:
         self.network = network
+        circuits = network.site.circuits_by_id
         meter_by_circuit = {meter.circuit: meter for meter in network.site.meters}
         # every constraint as if it had no meter: immutable, so shared by every state
         self._unmetered = [
-            ConstraintEnvironment(constraint.limit, 0.0, MeterStatus.NONE, None)
-            for constraint in network.constraints
+            ConstraintEnvironment(c.limit, 0.0, MeterStatus.NONE, None, c.limit)
+            for c in network.constraints
         ]
         self._metered = [
             (k, constraint, meter)
             for k, constraint in enumerate(network.constraints)
             if (meter := meter_by_circuit.get(constraint.circuit_id)) is not None
         ]
+        self._power = [
+            (k, constraint, circuits[constraint.circuit_id])
+            for k, constraint in enumerate(network.constraints)
+            if constraint.kind is ConstraintKind.POWER
+        ]
+        # each primary line's two secondary lines (constraint indices), as in PRIMARY_LINES
+        line_index = {
+            (c.circuit_id, c.line): k for k, c in enumerate(network.constraints) if c.line
+        }
+        self._secondary = {
+            k: tuple(line_index[(c.circuit_id, line)] for line in PRIMARY_LINES[c.line])
+            for k, c in enumerate(network.constraints)
+            if c.line in PRIMARY_LINES
+        }
 
     def environments(
         self, state: SiteState, charger_states: Sequence[ChargerState] | None = None
@@ -77,6 +98,9 @@ class EnvironmentPlan:
         the network, in order."""
         network = self.network
         result = list(self._unmetered)
+        limits = self._limits(state)
+        for k, limit in limits.items():
+            result[k] = ConstraintEnvironment(limit, 0.0, MeterStatus.NONE, None, limit)
         if not self._metered:
             return result
         if charger_states is None:
@@ -85,19 +109,46 @@ class EnvironmentPlan:
         for k, constraint, meter in self._metered:
             reading = state.meter(meter.id)
             circuit = network.site.circuits_by_id[constraint.circuit_id]
+            limit = limits.get(k, constraint.limit)
             if reading.stale or (reading.current_a is None and reading.power_w is None):
-                room = constraint.limit
+                room = limit
                 if constraint.kind is ConstraintKind.CURRENT:
                     room = safe_budget_a(network, constraint, circuit)
-                result[k] = ConstraintEnvironment(room, 0.0, MeterStatus.STALE, meter.id)
+                result[k] = ConstraintEnvironment(room, 0.0, MeterStatus.STALE, meter.id, limit)
                 continue
             if drawing is None:
                 drawing = _measured_draws(charger_states)
-            other = _other_load(network, constraint, circuit, reading, drawing)
+            if k in self._secondary:
+                other = self._primary_other_load(k, circuit, reading, drawing)
+            else:
+                other = _other_load(network, constraint, circuit, reading, drawing)
             result[k] = ConstraintEnvironment(
-                constraint.limit - other, other, MeterStatus.FRESH, meter.id
+                limit - other, other, MeterStatus.FRESH, meter.id, limit
             )
         return result
+
+    def _limits(self, state: SiteState) -> dict[int, float]:
+        """The power caps the state lowers, by constraint: to its power budget, or, where
+        none is given, to the demand limit itself (a steady draw at the limit averages to
+        it, whenever the interval started)."""
+        limits: dict[int, float] = {}
+        budgets = state.power_budget_w
+        for k, constraint, circuit in self._power:
+            budget_w = budgets.get(circuit.id, circuit.demand_limit_w)
+            if budget_w is not None and budget_w < constraint.limit:
+                limits[k] = budget_w
+        return limits
+
+    def _primary_other_load(
+        self, k: int, circuit: Circuit, reading: MeterReading, drawing: Sequence[float | None]
+    ) -> float:
+        """A primary line's other load: at most the sum of its two secondary lines', over n."""
+        network = self.network
+        total = 0.0
+        for line_k in self._secondary[k]:
+            line = network.constraints[line_k]
+            total += _other_load(network, line, circuit, reading, drawing)
+        return total / network.site.turns_ratio(circuit)
 
 
 def _measured_draws(charger_states: Sequence[ChargerState]) -> list[float | None]:

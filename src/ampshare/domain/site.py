@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from ampshare.domain.electrical import continuous_limit_a
-from ampshare.domain.phases import THREE_PHASE, Connection
+from ampshare.domain.electrical import CONTINUOUS_FACTOR, continuous_limit_a
+from ampshare.domain.phases import SQRT3, THREE_PHASE, Connection
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,46 @@ class Circuit:
     parent: str | None = None
     phases: int = 1  # 1 (single or split phase) or 3
     connection: Connection | None = None  # a 1-phase circuit fed from a 3-phase parent
-    max_power_w: float | None = None
+    max_power_w: float | None = None  # an instantaneous cap over everything on the circuit
     safe_budget_a: float | None = None  # EV budget while its meter is stale; None: sum of fallbacks
+    # a cap on the average power over each clock-aligned 15-minute interval (utility demand
+    # billing); the control loop turns it into power_budget_w of the state, tick by tick
+    demand_limit_w: float | None = None
+    # a 3-phase circuit fed by a delta-wye transformer: its primary's line-to-line voltage,
+    # breaker and continuous limit (None: 80 % of the primary breaker)
+    primary_voltage_v: float | None = None
+    primary_breaker_a: float | None = None
+    primary_limit_a: float | None = None
 
     @property
     def continuous_limit_a(self) -> float:
         """The limit every allocation and transition must respect."""
         rated_a = continuous_limit_a(self.breaker_a)
         return rated_a if self.limit_a is None else min(self.limit_a, rated_a)
+
+    @property
+    def has_primary(self) -> bool:
+        return self.primary_voltage_v is not None
+
+    @property
+    def primary_continuous_limit_a(self) -> float:
+        """The continuous limit of each primary line (NaN if neither breaker nor limit is set:
+        validation refuses that)."""
+        candidates = []
+        if self.primary_breaker_a is not None:
+            candidates.append(continuous_limit_a(self.primary_breaker_a))
+        if self.primary_limit_a is not None:
+            candidates.append(self.primary_limit_a)
+        return min(candidates, default=math.nan)
+
+    @property
+    def primary_breaker_rating_a(self) -> float:
+        """The primary's breaker; when only a limit is given, the breaker that limit implies."""
+        if self.primary_breaker_a is not None:
+            return self.primary_breaker_a
+        if self.primary_limit_a is not None:
+            return self.primary_limit_a / CONTINUOUS_FACTOR
+        return math.nan
 
 
 @dataclass(frozen=True)
@@ -122,6 +155,13 @@ class Site:
     def watts_per_amp(self, charger: Charger) -> float:
         connection = self.supply_connection(charger)
         return self.voltage_v if connection is None else connection.watts_per_amp(self.voltage_v)
+
+    def turns_ratio(self, circuit: Circuit) -> float:
+        """Primary line-to-line volts per secondary line-to-neutral volt (480 V over 208 V:
+        about 4): a secondary winding current I puts I / ratio on the primary winding."""
+        if circuit.primary_voltage_v is None:
+            raise ValueError(f"circuit {circuit.id!r} has no transformer primary")
+        return circuit.primary_voltage_v / (self.voltage_v / SQRT3)
 
     def branch_watts_per_amp(self, circuit: Circuit) -> float:
         """Watts per amp on a 1-phase circuit's conductor (its connection's voltage)."""

@@ -49,6 +49,10 @@ class MeterReading:
 class SiteState:
     chargers: Mapping[str, ChargerState] = field(default_factory=dict)
     meters: Mapping[str, MeterReading] = field(default_factory=dict)
+    # circuit id -> the watts its chargers and other load may use right now (the control
+    # loop's reading of a demand limit); a circuit with a demand limit and no budget here
+    # is held to the demand limit itself
+    power_budget_w: Mapping[str, float] = field(default_factory=dict)
 
     def charger(self, charger_id: str) -> ChargerState:
         return self.chargers.get(charger_id, _NO_CAR)
@@ -87,22 +91,43 @@ def validate_state(site: Site, state: SiteState) -> None:
         _check_amps(where, "ev_max_a", charger_state.ev_max_a, problems)
         _check_amps(where, "fixed_draw_a", charger_state.fixed_draw_a, problems)
     for meter_id, reading in state.meters.items():
-        where = f"meter {meter_id!r}"
-        meter = site.meters_by_id.get(meter_id)
-        if meter is None:
-            problems.append(Problem(where, "no such meter in the site file"))
-            continue
-        if reading.current_a is not None:
-            phases = site.circuits_by_id[meter.circuit].phases
-            if len(reading.current_a) not in (1, phases):
-                problems.append(
-                    Problem(where, f"current_a needs 1 value or {phases} (one per line)")
-                )
-            for value in reading.current_a:
-                _check_amps(where, "current_a", value, problems)
-        if reading.power_w is not None and not math.isfinite(reading.power_w):
-            problems.append(
-                Problem(where, f"power_w must be a finite number, got {reading.power_w}")
-            )
+        _check_meter(site, meter_id, reading, problems)
+    for circuit_id, budget_w in state.power_budget_w.items():
+        _check_budget(site, circuit_id, budget_w, problems)
     if problems:
         raise StateError(problems)
+
+
+def _check_meter(site: Site, meter_id: str, reading: MeterReading, problems: list[Problem]) -> None:
+    where = f"meter {meter_id!r}"
+    meter = site.meters_by_id.get(meter_id)
+    if meter is None:
+        problems.append(Problem(where, "no such meter in the site file"))
+        return
+    if reading.current_a is not None:
+        phases = site.circuits_by_id[meter.circuit].phases
+        if len(reading.current_a) not in (1, phases):
+            problems.append(Problem(where, f"current_a needs 1 value or {phases} (one per line)"))
+        for value in reading.current_a:
+            _check_amps(where, "current_a", value, problems)
+    if reading.power_w is not None and not math.isfinite(reading.power_w):
+        problems.append(Problem(where, f"power_w must be a finite number, got {reading.power_w}"))
+
+
+def _check_budget(site: Site, circuit_id: str, budget_w: float, problems: list[Problem]) -> None:
+    where = f"circuit {circuit_id!r}"
+    circuit = site.circuits_by_id.get(circuit_id)
+    if circuit is None:
+        problems.append(Problem(where, "no such circuit in the site file"))
+    elif circuit.demand_limit_w is None and circuit.max_power_w is None:
+        problems.append(
+            Problem(
+                where,
+                "power_budget_w applies only to a circuit with a demand limit or a power cap "
+                "(demand_limit_kw or max_power_kw in the site file)",
+            )
+        )
+    if not math.isfinite(budget_w) or budget_w < 0:
+        problems.append(
+            Problem(where, f"power_budget_w must be a number of watts, 0 or more, got {budget_w}")
+        )

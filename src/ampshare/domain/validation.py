@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 
 from ampshare.domain.electrical import (
     CONTINUOUS_FACTOR,
@@ -12,7 +13,7 @@ from ampshare.domain.electrical import (
     largest_breaker_for_charger_a,
 )
 from ampshare.domain.errors import Problem, SiteError
-from ampshare.domain.network import ConstraintKind, compile_network
+from ampshare.domain.network import Constraint, ConstraintKind, compile_network
 from ampshare.domain.site import Charger, Circuit, Site
 from ampshare.domain.units import fmt_a, fmt_w
 
@@ -41,7 +42,12 @@ def validate_site(site: Site) -> list[Problem]:
 
 def _sound_numbers(site: Site) -> list[bool]:
     circuits = [
-        c.breaker_a > 0 and math.isfinite(c.breaker_a) and math.isfinite(c.continuous_limit_a)
+        c.breaker_a > 0
+        and math.isfinite(c.breaker_a)
+        and math.isfinite(c.continuous_limit_a)
+        and all(v is None or math.isfinite(v) for _, v in _optional_numbers(c))
+        and all(v is None or v > 0 for v in (c.max_power_w, c.demand_limit_w))
+        and (not c.has_primary or _sound_primary(c))
         for c in site.circuits
     ]
     chargers = [
@@ -54,6 +60,13 @@ def _sound_numbers(site: Site) -> list[bool]:
         for c in site.chargers
     ]
     return circuits + chargers
+
+
+def _sound_primary(circuit: Circuit) -> bool:
+    """A primary the constraints can be built from (its own problems are reported apart)."""
+    voltage_v = circuit.primary_voltage_v
+    limit_a = circuit.primary_continuous_limit_a
+    return voltage_v is not None and voltage_v > 0 and limit_a > 0 and math.isfinite(limit_a)
 
 
 def _circuit_where(circuit_id: str) -> str:
@@ -152,31 +165,14 @@ def _unknown_circuit(name: str, site: Site) -> str:
 
 def _circuit(circuit: Circuit) -> list[Problem]:
     where = _circuit_where(circuit.id)
-    problems = []
     if not math.isfinite(circuit.breaker_a) or circuit.breaker_a <= 0:
         return [
             Problem(where, f"breaker_a must be a positive number of amps, got {circuit.breaker_a}")
         ]
-    rated_a = continuous_limit_a(circuit.breaker_a)
-    for name, value in (
-        ("limit_a", circuit.limit_a),
-        ("max_power_w", circuit.max_power_w),
-        ("safe_budget_a", circuit.safe_budget_a),
-    ):
+    for name, value in _optional_numbers(circuit):
         if value is not None and not math.isfinite(value):
             return [Problem(where, f"{name} must be a finite number, got {value}")]
-    if circuit.limit_a is not None:
-        if circuit.limit_a <= 0:
-            problems.append(Problem(where, f"limit_a must be positive, got {circuit.limit_a}"))
-        elif circuit.limit_a > rated_a + 1e-9:
-            problems.append(
-                Problem(
-                    where,
-                    f"limit_a {fmt_a(circuit.limit_a)} is above {CONTINUOUS_FACTOR:.0%} of its "
-                    f"{fmt_a(circuit.breaker_a)} breaker ({fmt_a(rated_a)}): EV charging is a "
-                    "continuous load (NEC 625.41); lower limit_a or leave it out",
-                )
-            )
+    problems = _limit(circuit, where)
     if circuit.phases not in (1, 3):
         problems.append(Problem(where, f"phases must be 1 or 3, got {circuit.phases}"))
     if circuit.phases == 3 and circuit.connection is not None:
@@ -185,8 +181,12 @@ def _circuit(circuit: Circuit) -> list[Problem]:
         problems.append(
             Problem(where, "a 1-phase circuit uses one or two lines: set phases = 3 instead")
         )
-    if circuit.max_power_w is not None and circuit.max_power_w <= 0:
-        problems.append(Problem(where, f"max_power_w must be positive, got {circuit.max_power_w}"))
+    for name, value_w in (
+        ("max_power_kw", circuit.max_power_w),
+        ("demand_limit_kw", circuit.demand_limit_w),
+    ):
+        if value_w is not None and value_w <= 0:
+            problems.append(Problem(where, f"{name} must be positive, got {_kw(value_w)}"))
     if circuit.safe_budget_a is not None and not (
         0 <= circuit.safe_budget_a <= circuit.continuous_limit_a + 1e-9
     ):
@@ -195,6 +195,95 @@ def _circuit(circuit: Circuit) -> list[Problem]:
                 where,
                 f"safe_budget_a {fmt_a(circuit.safe_budget_a)} must be between 0 and the "
                 f"circuit's limit of {fmt_a(circuit.continuous_limit_a)}",
+            )
+        )
+    return problems + _primary(circuit, where)
+
+
+def _optional_numbers(circuit: Circuit) -> list[tuple[str, float | None]]:
+    """The optional numbers of a circuit, named and scaled as the site file writes them."""
+
+    def kw(value_w: float | None) -> float | None:
+        return None if value_w is None else value_w / 1000
+
+    return [
+        ("limit_a", circuit.limit_a),
+        ("max_power_kw", kw(circuit.max_power_w)),
+        ("demand_limit_kw", kw(circuit.demand_limit_w)),
+        ("safe_budget_a", circuit.safe_budget_a),
+        ("primary_voltage_v", circuit.primary_voltage_v),
+        ("primary_breaker_a", circuit.primary_breaker_a),
+        ("primary_limit_a", circuit.primary_limit_a),
+    ]
+
+
+def _kw(value_w: float) -> str:
+    return f"{value_w / 1000:g} kW"
+
+
+def _limit(circuit: Circuit, where: str) -> list[Problem]:
+    rated_a = continuous_limit_a(circuit.breaker_a)
+    if circuit.limit_a is None:
+        return []
+    if circuit.limit_a <= 0:
+        return [Problem(where, f"limit_a must be positive, got {circuit.limit_a}")]
+    if circuit.limit_a > rated_a + 1e-9:
+        return [
+            Problem(
+                where,
+                f"limit_a {fmt_a(circuit.limit_a)} is above {CONTINUOUS_FACTOR:.0%} of its "
+                f"{fmt_a(circuit.breaker_a)} breaker ({fmt_a(rated_a)}): EV charging is a "
+                "continuous load (NEC 625.41); lower limit_a or leave it out",
+            )
+        ]
+    return []
+
+
+def _primary(circuit: Circuit, where: str) -> list[Problem]:
+    """The transformer primary keys: all or nothing, on a 3-phase circuit, with sound values."""
+    breaker_a, limit_a = circuit.primary_breaker_a, circuit.primary_limit_a
+    if circuit.primary_voltage_v is None:
+        if breaker_a is None and limit_a is None:
+            return []
+        return [
+            Problem(
+                where,
+                "primary_breaker_a and primary_limit_a describe a transformer primary: add "
+                "primary_voltage_v (its line-to-line voltage, e.g. 480)",
+            )
+        ]
+    problems = []
+    if circuit.phases != 3:
+        problems.append(
+            Problem(where, "a transformer primary feeds a 3-phase circuit: set phases = 3")
+        )
+    if circuit.primary_voltage_v <= 0:
+        problems.append(
+            Problem(where, f"primary_voltage_v must be positive, got {circuit.primary_voltage_v}")
+        )
+    if breaker_a is None and limit_a is None:
+        problems.append(
+            Problem(
+                where,
+                "a transformer primary needs primary_breaker_a (its continuous limit is then "
+                "80 % of it) or primary_limit_a: add one",
+            )
+        )
+    for name, value in (("primary_breaker_a", breaker_a), ("primary_limit_a", limit_a)):
+        if value is not None and value <= 0:
+            problems.append(Problem(where, f"{name} must be positive, got {value}"))
+    if (
+        breaker_a is not None
+        and limit_a is not None
+        and breaker_a > 0
+        and limit_a > continuous_limit_a(breaker_a) + 1e-9
+    ):
+        problems.append(
+            Problem(
+                where,
+                f"primary_limit_a {fmt_a(limit_a)} is above {CONTINUOUS_FACTOR:.0%} of its "
+                f"{fmt_a(breaker_a)} primary breaker ({fmt_a(continuous_limit_a(breaker_a))}): "
+                "lower primary_limit_a or leave it out",
             )
         )
     return problems
@@ -295,30 +384,62 @@ def _meters(site: Site) -> list[Problem]:
 
 
 def _fallbacks_fit(site: Site) -> list[Problem]:
-    """If ampshare goes away, every charger drops to its fallback at once: that must fit."""
+    """If ampshare goes away, every charger drops to its fallback at once: that must fit, and
+    keep fitting for as long as ampshare is away, so a demand limit counts as a cap here."""
     network = compile_network(site)
     problems = []
     chargers = site.chargers
     for constraint in network.constraints:
         pairs = list(zip(constraint.members, constraint.coeffs, strict=True))
         total = abs(sum((c * chargers[i].fallback_current_a for i, c in pairs), 0j))
-        if total <= constraint.limit + 1e-6:
-            continue
-        where = _circuit_where(constraint.circuit_id)
+        circuit = site.circuits_by_id[constraint.circuit_id]
         if constraint.kind is ConstraintKind.POWER:
-            amount, limit = fmt_w(total), f"power cap of {fmt_w(constraint.limit)}"
+            limit = _steady_power_limit(constraint.limit, circuit.demand_limit_w)
+            if total <= limit.value + 1e-6:
+                continue
+            amount, limit_text, harm = fmt_w(total), limit.text, limit.harm
         else:
-            line = f" on line {constraint.line}" if constraint.line else ""
-            amount, limit = fmt_a(total) + line, f"limit of {fmt_a(constraint.limit)}"
+            if total <= constraint.limit + 1e-6:
+                continue
+            name = _conductor_name(constraint)
+            amount = fmt_a(total) + (f" on {name}" if name else "")
+            limit_text, harm = f"limit of {fmt_a(constraint.limit)}", "trip it"
         problems.append(
             Problem(
-                where,
+                _circuit_where(circuit.id),
                 f"its {len(pairs)} chargers fall back to {amount} together if ampshare is lost, "
-                f"above its {limit}: a server outage could trip it. Lower fallback_current_a "
-                "(0 pauses a charger while ampshare is away)",
+                f"above its {limit_text}: a server outage could {harm}. Lower "
+                "fallback_current_a (0 pauses a charger while ampshare is away)",
             )
         )
     return problems
+
+
+@dataclass(frozen=True)
+class _PowerLimit:
+    value: float
+    text: str
+    harm: str
+
+
+def _steady_power_limit(cap_w: float, demand_limit_w: float | None) -> _PowerLimit:
+    """What a steady draw must stay within: the power cap, or the demand limit if lower."""
+    if demand_limit_w is not None and demand_limit_w < cap_w:
+        return _PowerLimit(
+            demand_limit_w,
+            f"demand limit of {fmt_w(demand_limit_w)} (15-minute average)",
+            "set a new demand peak",
+        )
+    return _PowerLimit(cap_w, f"power cap of {fmt_w(cap_w)}", "exceed it")
+
+
+def _conductor_name(constraint: Constraint) -> str:
+    """ "line L2", "the transformer primary's line L1", or "" for a 1-phase conductor."""
+    if constraint.line is None:
+        return ""
+    if constraint.is_primary:
+        return f"the transformer primary's line L{constraint.line[1:]}"
+    return f"line {constraint.line}"
 
 
 def _new_cars_fit(site: Site) -> list[Problem]:
@@ -330,7 +451,6 @@ def _new_cars_fit(site: Site) -> list[Problem]:
     for constraint in network.constraints:
         if constraint.kind is ConstraintKind.POWER or len(constraint.members) < 2:
             continue
-        circuit = site.circuits_by_id[constraint.circuit_id]
         weights = [abs(c) for c in constraint.coeffs]
         starts = sorted(
             w * chargers[i].effective_start_current_a
@@ -344,17 +464,20 @@ def _new_cars_fit(site: Site) -> list[Problem]:
             continue
         surge_a = sum(starts[busy:])  # the others idle, the largest start currents first
         worst_a = constraint.limit + surge_a
-        if worst_a <= circuit.breaker_a + 1e-6:
+        breaker_a = constraint.breaker_a or site.circuits_by_id[constraint.circuit_id].breaker_a
+        if worst_a <= breaker_a + 1e-6:
             continue
-        line = f" line {constraint.line}" if constraint.line else ""
+        breaker = "primary breaker" if constraint.is_primary else "breaker"
+        name = _conductor_name(constraint)
         problems.append(
             Problem(
-                _circuit_where(circuit.id),
-                f"with {busy} car(s) using its whole {fmt_a(constraint.limit)}, cars arriving at "
-                f"the other {len(starts) - busy} chargers at once would each draw their start "
-                f"current before ampshare reacts: {fmt_a(worst_a)}{line} on a "
-                f"{fmt_a(circuit.breaker_a)} breaker. Set start_current_a = 0 on chargers here "
-                "(a new car then waits for ampshare's first offer) or use fewer chargers",
+                _circuit_where(constraint.circuit_id),
+                f"with {busy} car(s) using its whole {fmt_a(constraint.limit)}"
+                f"{f' on {name}' if name else ''}, cars arriving at the other "
+                f"{len(starts) - busy} chargers at once would each draw their start current "
+                f"before ampshare reacts: {fmt_a(worst_a)} on a {fmt_a(breaker_a)} {breaker}. "
+                "Set start_current_a = 0 on chargers here (a new car then waits for "
+                "ampshare's first offer) or use fewer chargers",
             )
         )
     return problems

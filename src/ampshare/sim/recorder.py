@@ -61,8 +61,21 @@ class Recorder:
         ]
         self.conductors = [
             ConductorRecord(
-                c.label, c.circuit_id, c.limit, site.circuits_by_id[c.circuit_id].breaker_a
+                c.label,
+                c.circuit_id,
+                c.limit,
+                c.breaker_a
+                if c.breaker_a is not None
+                else site.circuits_by_id[c.circuit_id].breaker_a,
             )
+            for _, c in self._current
+        ]
+        # the household current counts fully on each line of a circuit (a balanced load); a
+        # transformer primary line carries the difference of two such lines over the turns ratio
+        self._household_share = [
+            math.sqrt(3) / site.turns_ratio(site.circuits_by_id[c.circuit_id])
+            if c.is_primary
+            else 1.0
             for _, c in self._current
         ]
         # loads as matrix products: one row of coefficients per conductor, of watts per circuit
@@ -125,7 +138,7 @@ class Recorder:
         loads: list[float] = np.abs(self._coeffs @ np.asarray(draws_a)).tolist()
         if household_a:
             for row, circuit_id in enumerate(self._conductor_circuits):
-                loads[row] += household_a.get(circuit_id, 0.0)
+                loads[row] += household_a.get(circuit_id, 0.0) * self._household_share[row]
         return loads
 
     def _record_demand(

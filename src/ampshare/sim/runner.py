@@ -185,14 +185,15 @@ class SiteSimulation:
     # what a clamp meter would read ------------------------------------------------------------
 
     def circuit_current_a(self, circuit_id: str, now_s: float) -> float:
-        """The highest line current on a circuit: its chargers and its households."""
+        """The highest line current on a circuit: its chargers and its households (on the
+        secondary side: where a clamp meter sits)."""
         network = self.network
         draws = [self.chargers[cid].drawing_a for cid in network.charger_ids]
         other_a = self._household_a(circuit_id, now_s)
         return max(
             abs(sum((c * draws[i] for i, c in zip(k.members, k.coeffs, strict=True)), 0j)) + other_a
             for k in network.constraints
-            if k.circuit_id == circuit_id and k.kind is ConstraintKind.CURRENT
+            if k.circuit_id == circuit_id and k.kind is ConstraintKind.CURRENT and not k.is_primary
         )
 
     def _household_a(self, circuit_id: str, now_s: float) -> float:
