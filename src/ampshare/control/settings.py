@@ -24,6 +24,8 @@ class LoopSettings:
     # its fallback by itself. None for chargers whose offers never lapse.
     lease_s: float | None = 120.0
     lease_refresh_s: float = 45.0  # re-send an unchanged offer this often to keep its lease
-    overdraw_grace_s: float = 15.0  # a charger drawing more than its offer this long is reported
+    # a charger drawing more than its offer this long is reported: longer than a car takes to
+    # follow a cut (pilot delay + 5 s) plus a 10 s reading interval (OCPP MeterValues)
+    overdraw_grace_s: float = 25.0
     overdraw_tolerance_a: float = 1.0
     meter_jump_a: float = 5.0  # a meter change this large re-allocates at once

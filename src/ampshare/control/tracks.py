@@ -129,6 +129,8 @@ class ChargerTrack:
         if latest is None or abs(latest - offer_a) > _SAME_A:
             self.last_change_s = now_s
             self.raised = latest is None or offer_a > latest
+            # a car is given the whole grace period to follow each new offer
+            self.overdraw_since_s = None
             self.pending.append(Pending(offer_a, now_s))
             # only pausing a car that draws is an on/off cycle some cars cannot stand
             if offer_a == 0 and self.car is CarState.CHARGING:
