@@ -3,8 +3,11 @@ driver or an electrician would see under each of them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from ampshare.config.site_file import load_site
 from ampshare.domain import Charger, Circuit, Meter, Site, parse_connection
 from ampshare.sim.car import Car, CarModel
 from ampshare.sim.household import HouseholdProfile, Spike
@@ -20,6 +23,8 @@ from ampshare.sim.strategies.first_come import CYCLE_S
 from ampshare.sim.strategies.primary_secondary import MIN_PAUSE_S
 from tests.domain.builders import seed_site
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_SITES = ["two_juiceboxes", "home_with_meter", "three_phase_depot", "caltech_acn"]
 BIG_BATTERY = CarModel(battery_wh=80_000, max_current_a=48)
 
 
@@ -116,6 +121,23 @@ def test_when_the_server_is_lost_the_chargers_keep_their_last_offer(strategy: ty
     sim.run_until(1_000)
     # no lease: a baseline's charger never falls back to its safe current by itself
     assert sim.chargers["left"].pilot_a == before > 6
+
+
+@pytest.mark.parametrize("strategy", BASELINES, ids=lambda s: s.name)
+@pytest.mark.parametrize("example", EXAMPLE_SITES)
+def test_on_every_example_site_cars_are_offered_their_rating_at_most(
+    strategy: type, example: str
+) -> None:
+    site = load_site(EXAMPLES / f"{example}.toml")
+    sim = SiteSimulation(site, controller=strategy(site))
+    for charger in site.chargers[:3]:
+        sim.plug_in(charger.id, _car())
+    sim.run_until(300)
+    for charger in site.chargers:
+        pilot_a = sim.chargers[charger.id].pilot_a
+        assert pilot_a == 0 or charger.min_current_a <= pilot_a <= charger.max_current_a
+    # someone charges: no example is so crowded that every car waits
+    assert any(sim.chargers[c.id].drawing_a > 0 for c in site.chargers[:3])
 
 
 # static split ------------------------------------------------------------------------------

@@ -36,16 +36,6 @@ _EPS_A = 1e-6
 _LEASE_MARGIN_S = 2.0
 
 
-def _same_reading(before: ChargerReading | None, after: ChargerReading) -> bool:
-    """Whether the loop would see the same thing (the energy counter is not used to decide)."""
-    return before is not None and (
-        before.car,
-        before.measured_a,
-        before.offered_a,
-        before.ev_max_a,
-    ) == (after.car, after.measured_a, after.offered_a, after.ev_max_a)
-
-
 class ControlLoop:
     def __init__(self, site: Site, settings: LoopSettings | None = None) -> None:
         self.site = site
@@ -62,6 +52,9 @@ class ControlLoop:
         self._inputs_changed = True
         self._wake_s = 0.0
         self._refresh_s = 0.0  # when a lease next needs renewing
+        self._metered = {
+            charger_id for meter in site.meters for charger_id in site.chargers_under[meter.circuit]
+        }
 
     # events -------------------------------------------------------------------------------
 
@@ -71,12 +64,9 @@ class ControlLoop:
         track = self._charger(charger_id)
         was_online = track.online(now_s, self.settings.charger_timeout_s)
         before = track.car
-        known = (track.reading, track.confirmed_a, len(track.pending))
+        known = self._seen(track)
         changed = track.observe(reading, now_s)
-        if not _same_reading(known[0], reading) or known[1:] != (
-            track.confirmed_a,
-            len(track.pending),
-        ):
+        if self._seen(track) != known:
             self._inputs_changed = True
         if changed:
             logger.info("charger %s: car %s -> %s", charger_id, before.value, reading.car.value)
@@ -131,6 +121,29 @@ class ControlLoop:
         if math.isinf(wake_s):
             return math.inf
         return max(after_s, math.ceil(wake_s / tick_s - 1e-9) * tick_s)
+
+    def _seen(self, track: ChargerTrack) -> tuple[object, ...]:
+        """What an allocation reads of a charger's track: when it is unchanged, so is every
+        decision (the energy counter, say, is not read)."""
+        reading = track.reading
+        if reading is None:
+            return (None, track.confirmed_a, len(track.pending))
+        return (
+            reading.car,
+            self._measured_a(track),
+            reading.offered_a,
+            reading.ev_max_a,
+            track.confirmed_a,
+            len(track.pending),
+        )
+
+    def _measured_a(self, track: ChargerTrack) -> float | None:
+        """What a charger draws, as allocations go by it: in steps (tracks.DEADBAND_A), except
+        under a meter, where the other load is the meter less the chargers' exact draws."""
+        reading = track.reading
+        if reading is None:
+            return None
+        return reading.measured_a if track.charger.id in self._metered else track.judged_a
 
     def _charger(self, charger_id: str) -> ChargerTrack:
         track = self.chargers.get(charger_id)
@@ -241,7 +254,7 @@ class ControlLoop:
             )
             chargers[charger_id] = ChargerState(
                 reading.car,
-                measured_a=reading.measured_a,
+                measured_a=self._measured_a(track),
                 # a car is judged on what it draws only once it had time to follow its offer
                 offered_a=track.settled_offer_a(now_s, settings.confirmation_timeout_s),
                 ev_max_a=reading.ev_max_a,

@@ -12,6 +12,10 @@ from ampshare.domain import CarState, Charger
 logger = logging.getLogger(__name__)
 
 _SAME_A = 0.1  # offers within this are the same offer (chargers round)
+# the draw the allocation goes by follows the measured one in steps of at least this: a
+# tapering car's draw creeps down a little at every reading, and each creep would re-allocate
+# for changes far below the 1 A a charger is ever sent (its cap keeps 2.5 A of headroom)
+DEADBAND_A = 0.5
 
 
 @dataclass
@@ -37,6 +41,7 @@ class ChargerTrack:
     overdrawing: bool = False
     reports_offer: bool = False  # it tells the offer it enforces: trust that, not a timeout
     raised: bool = False  # the latest change raised the offer (the car may still be ramping)
+    judged_a: float | None = None  # the draw allocations go by (see DEADBAND_A)
 
     @property
     def car(self) -> CarState:
@@ -63,6 +68,15 @@ class ChargerTrack:
         if reading.car is CarState.NONE:
             self.plugged_in_at = None
             self.paused_s = None
+        measured_a, judged_a = reading.measured_a, self.judged_a
+        if (
+            changed
+            or measured_a is None
+            or judged_a is None
+            or measured_a == 0
+            or abs(measured_a - judged_a) >= DEADBAND_A
+        ):
+            self.judged_a = measured_a
         self.reading = reading
         self.last_seen_s = now_s
         self._confirm_from(reading)

@@ -6,10 +6,9 @@ from typing import ClassVar
 
 from ampshare.control.readings import ChargerReading, Command, MeterSample
 from ampshare.domain import Site
-from ampshare.domain.network import Constraint, ConstraintKind
-from ampshare.domain.phases import LINES, SQRT3
 from ampshare.sim.strategies.base import BaselineStrategy
 from ampshare.sim.strategies.limits import floor_to, most_current_a
+from ampshare.sim.strategies.metering import meters_constraint, other_load, units_per_amp
 
 TENTHS_PER_A = 10.0
 # evcc's default control cycle: the meters' non-EV load is re-evaluated this often
@@ -52,7 +51,7 @@ class FirstComeGreedy(BaselineStrategy):
         self._metered: dict[str, list[int]] = {meter.id: [] for meter in site.meters}
         for k, constraint in enumerate(constraints):
             meter_id = metered.get(constraint.circuit_id)
-            if meter_id is not None:
+            if meter_id is not None and meters_constraint(constraint):
                 self._metered[meter_id].append(k)
         self._samples: dict[str, MeterSample] = {}  # the latest from each meter
         self._next_cycle_s = 0.0
@@ -69,18 +68,20 @@ class FirstComeGreedy(BaselineStrategy):
 
     def _update_rooms(self) -> None:
         """The room the meters leave on their constraints; a new allocation if it moved."""
+        measured_a = [self.measured_a(i) for i in range(len(self.site.chargers))]
         for meter_id, sample in self._samples.items():
             for k in self._metered[meter_id]:
                 constraint = self.network.constraints[k]
-                self._room[k] = constraint.limit - self._other_load(constraint, sample)
-                tolerance = _ROOM_TOLERANCE_A * self._per_amp(constraint)
+                other = other_load(self.site, constraint, sample, measured_a)
+                self._room[k] = constraint.limit - other
+                tolerance = _ROOM_TOLERANCE_A * units_per_amp(self.site, constraint)
                 if abs(self._room[k] - self._room_used[k]) >= tolerance:
                     self.mark_for_recompute()
 
     def _reading_matters(
         self, i: int, previous: ChargerReading | None, reading: ChargerReading, cars_changed: bool
     ) -> bool:
-        return cars_changed  # draws count through the meters, at their next sample
+        return cars_changed  # draws count through the meters, at the next cycle
 
     def _compute_offers(self, now_s: float) -> dict[int, float]:
         chargers = self.site.chargers
@@ -102,47 +103,3 @@ class FirstComeGreedy(BaselineStrategy):
             for k, coeff in terms:
                 load[k] += coeff * offer_a
         return offers
-
-    # the meter ------------------------------------------------------------------------------
-
-    def _other_load(self, constraint: Constraint, sample: MeterSample) -> float:
-        """What the meter shows beyond the chargers' measured draws on this constraint."""
-        ev: complex = 0j
-        for i, coeff in zip(constraint.members, constraint.coeffs, strict=True):
-            ev += coeff * self.measured_a(i)
-        if constraint.kind is ConstraintKind.POWER:
-            total = sample.power_w
-            if total is None:
-                total = self._power_from_currents_w(constraint, sample)
-        else:
-            total = self._line_current_a(constraint, sample)
-        return 0.0 if total is None else max(0.0, total - abs(ev))
-
-    def _line_current_a(self, constraint: Constraint, sample: MeterSample) -> float | None:
-        currents = sample.current_a
-        if currents is not None:
-            if len(currents) == len(LINES) and constraint.line is not None:
-                return currents[LINES.index(constraint.line)]
-            return max(currents)  # one value: read as the current on every line
-        if sample.power_w is None:
-            return None
-        circuit = self.site.circuits_by_id[constraint.circuit_id]
-        if circuit.phases == 3:
-            return sample.power_w / (self.site.voltage_v / SQRT3)  # as if all on this line
-        return sample.power_w / self.site.branch_watts_per_amp(circuit)
-
-    def _power_from_currents_w(self, constraint: Constraint, sample: MeterSample) -> float | None:
-        currents = sample.current_a
-        if currents is None:
-            return None
-        circuit = self.site.circuits_by_id[constraint.circuit_id]
-        if circuit.phases == 3:
-            per_line = currents * len(LINES) if len(currents) == 1 else currents
-            return sum(per_line) * self.site.voltage_v / SQRT3
-        return max(currents) * self.site.branch_watts_per_amp(circuit)
-
-    def _per_amp(self, constraint: Constraint) -> float:
-        """Units of the constraint per amp: 1 on a conductor, watts on a power cap."""
-        if constraint.kind is ConstraintKind.POWER:
-            return self.site.voltage_v
-        return 1.0

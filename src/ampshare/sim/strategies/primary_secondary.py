@@ -29,7 +29,7 @@ class PrimarySecondary(BaselineStrategy):
 
     Generalised as a chain in site-file order, on every constraint a charger is on (each
     circuit above it, per line on 3-phase circuits, and power caps): a charger may have what
-    the measured draws of the chargers before it leave, minus its minimum (6 A) for each
+    the measured draws of the chargers before it leave, less the minimum (6 A) of each
     charger after it, car or no car, as the recipe's primary keeps its 6 A from the secondary
     whether a car is there or not (it cannot tell). With two chargers this is the recipe
     exactly: the first gets limit - 6 A, the second limit minus the first one's draw. On
