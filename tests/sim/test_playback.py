@@ -136,3 +136,25 @@ def test_a_demand_limit_holds_every_15_minute_average_and_a_power_cap_every_mome
     assert result.demand_peak_w["garage"] > 5_000.0  # and it is used, not left idle
     unlimited = run_scenario(site, scenario)
     assert unlimited.demand_peak_w["garage"] > 8_000.0
+
+
+def test_a_full_car_at_a_busy_site_is_paused_once_and_stays_paused() -> None:
+    site = seed_site(breaker_a=50, chargers=3, rating_a=40)
+    scenario = Scenario(
+        "busy",
+        3 * 3600,
+        (
+            Session("quick", "left", 0, None, 3_000, CAR),
+            Session("b", "right", 60, None, 60_000, CAR),
+            Session("c", "third", 120, None, 60_000, CAR),
+        ),
+    )
+    playback = Playback(site, scenario)
+    result = playback.run()
+    quick = next(s for s in result.sessions if s.id == "quick")
+    assert quick.served
+    # once full, it gave its minimum to the others and was not resumed and paused again
+    assert quick.pilot_changes <= 6
+    assert playback.sim.chargers["left"].pilot_a == 0
+    assert playback.sim.chargers["right"].pilot_a == playback.sim.chargers["third"].pilot_a == 20
+    assert result.over_breaker_s == 0

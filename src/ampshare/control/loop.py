@@ -130,6 +130,7 @@ class ControlLoop:
             return (None, track.confirmed_a, len(track.pending))
         return (
             reading.car,
+            track.stopped,
             self._measured_a(track),
             reading.offered_a,
             reading.ev_max_a,
@@ -252,8 +253,11 @@ class ControlLoop:
                 and track.latest_offer_a == 0
                 and now_s - track.paused_s < settings.min_pause_s
             )
+            car = reading.car
+            if track.stopped and car is CarState.CONNECTED:
+                car = CarState.SUSPENDED  # paused after it stopped: it is not waiting to start
             chargers[charger_id] = ChargerState(
-                reading.car,
+                car,
                 measured_a=self._measured_a(track),
                 # a car is judged on what it draws only once it had time to follow its offer
                 offered_a=track.settled_offer_a(now_s, settings.confirmation_timeout_s),

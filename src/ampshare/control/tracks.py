@@ -42,6 +42,9 @@ class ChargerTrack:
     reports_offer: bool = False  # it tells the offer it enforces: trust that, not a timeout
     raised: bool = False  # the latest change raised the offer (the car may still be ramping)
     judged_a: float | None = None  # the draw allocations go by (see DEADBAND_A)
+    # its car stopped drawing while offered a current (full, or waiting): until it draws again
+    # it stays "suspended" to the allocation, also once paused (a paused car looks connected)
+    stopped: bool = False
 
     @property
     def car(self) -> CarState:
@@ -77,6 +80,10 @@ class ChargerTrack:
             or abs(measured_a - judged_a) >= DEADBAND_A
         ):
             self.judged_a = measured_a
+        if reading.car is CarState.SUSPENDED:
+            self.stopped = True
+        elif reading.car in (CarState.CHARGING, CarState.NONE):
+            self.stopped = False
         self.reading = reading
         self.last_seen_s = now_s
         self._confirm_from(reading)

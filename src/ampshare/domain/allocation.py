@@ -207,8 +207,17 @@ class _Run:
         self._shared: dict[tuple[int, float], ChargerAllocation] = {}  # see _stopped
         admission = self._classify()
         self.load = list(self.offline_load)
-        self.admitted = self._admit(admission)
+        # a car that stopped drawing (full, or waiting) gets its minimum only from what the
+        # cars that draw leave: at a busy site its minimum would otherwise idle all day
+        drawing = [key for key in admission if not key[1]]
+        stopped = [key for key in admission if key[1]]
+        self.admitted = self._admit(drawing)
         self._fill()
+        if stopped:
+            group = self._admit(stopped)
+            self.admitted += group
+            ks, constraints = self._fill_constraints(group)
+            self._record(group, ks, water_fill(group, self.lo, self.hi, constraints))
 
     def _classify(self) -> list[tuple[int, int, datetime, int]]:
         """Sort every charger into no car, offline or car; return the cars' admission keys:
@@ -294,13 +303,12 @@ class _Run:
     def _fill(self) -> None:
         priority = self.compiled.priority
         classes = sorted({priority[i] for i in self.admitted}, reverse=True)
-        for n, class_priority in enumerate(classes):
+        for class_priority in classes:
             group = [i for i in self.admitted if priority[i] == class_priority]
             ks, constraints = self._fill_constraints(group)
             filled = water_fill(group, self.lo, self.hi, constraints)
             self._record(group, ks, filled)
-            if n + 1 < len(classes):
-                self._add_fill_to_load(group, filled.values)
+            self._add_fill_to_load(group, filled.values)
 
     def _fill_constraints(self, group: list[int]) -> tuple[list[int], list[FillConstraint]]:
         """The constraints the group is in, each with its members from the group in group
