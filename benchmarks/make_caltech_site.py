@@ -1,6 +1,6 @@
 """Write examples/caltech_acn.toml from the published layout of the Caltech ACN garage.
 
-Usage: python benchmarks/make_caltech_site.py [../shared/data/caltech_acn_site.json]
+Usage: python benchmarks/make_caltech_site.py [examples/data/caltech_acn_site.json]
 
 The transformer's secondary is a 3-phase circuit whose line limit is the published per-phase
 limit (transformer_kw * 1000 / 3 / 120 A); its 480 V delta primary has the published limit
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "caltech_acn_site.json"
+DEFAULT_SOURCE = ROOT / "examples" / "data" / "caltech_acn_site.json"
 TARGET = ROOT / "examples" / "caltech_acn.toml"
 PRIMARY_VOLTAGE_V = 480
 
