@@ -85,3 +85,26 @@ def test_a_bad_scenario_is_refused_with_every_problem(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "drivewya" in result.stderr and "did you mean 'driveway'" in result.stderr
     assert "energy_kwh" in result.stderr
+
+
+def test_a_big_site_is_plotted_as_sums_and_its_transformer_primary_is_reported(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "garage.toml"
+    scenario.write_text(
+        '[scenario]\nduration = "3:00"\n[car]\nmax_current_a = 32\n'
+        + "".join(
+            f'[[sessions]]\ncharger = "{cid}"\narrive = "0:{10 + n:02d}"\nenergy_kwh = 8\n'
+            for n, cid in enumerate(("CA-308", "CA-315", "CA-304", "CA-322"))
+        )
+    )
+    plot = tmp_path / "garage.png"
+    result = runner.invoke(
+        app,
+        ["simulate", str(EXAMPLES / "caltech_acn.toml"), str(scenario), "--plot", str(plot)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 of 4" in _row(result.output, "cars fully served")
+    assert "transformer:primary-L1" in result.output
+    assert plot.read_bytes().startswith(b"\x89PNG")
