@@ -1,4 +1,4 @@
-"""The command line: `ampshare check`, `allocate`, `simulate` and `demo`.
+"""The command line: `ampshare check`, `allocate`, `simulate`, `demo` and `serve`.
 
 Only here is logging configured."""
 
@@ -12,6 +12,7 @@ import typer
 from ampshare.cli.allocate import allocate_command
 from ampshare.cli.check import check_command
 from ampshare.cli.demo import demo_command
+from ampshare.cli.serve import serve_command
 from ampshare.cli.simulate import simulate_command
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app.command("check")(check_command)
 app.command("allocate")(allocate_command)
 app.command("demo")(demo_command)
 app.command("simulate")(simulate_command)
+app.command("serve")(serve_command)
 
 
 def main() -> None:

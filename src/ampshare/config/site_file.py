@@ -20,7 +20,10 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 
 from ampshare.config.errors import ConfigError, read_problem
-from ampshare.config.messages import validation_problems
+from ampshare.config.installation import Installation
+from ampshare.config.messages import suggestion, validation_problems
+from ampshare.config.mqtt_schema import MqttTable
+from ampshare.config.ocpp_schema import OcppTable
 from ampshare.config.site_schema import (
     ChargerEntry,
     CircuitEntry,
@@ -36,14 +39,22 @@ _TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$"
 
 _ENTRY_INDEX = re.compile(r"\b(circuits|chargers|meters)\[(\d+)\]")
 _ARRAY_RANK = {"circuits": 2, "chargers": 3, "meters": 4}
+_TABLE_RANK = {"[site]": (1, 0), "[ocpp]": (5, 0), "[mqtt]": (6, 0)}
 
 EntryT = TypeVar("EntryT", CircuitEntry, ChargerEntry, MeterEntry)
+TableT = TypeVar("TableT", OcppTable, MqttTable)
 
 
 def load_site(path: Path | str) -> Site:
     """Read and check a site file; raise ConfigError listing every problem found."""
+    return load_installation(path).site
+
+
+def load_installation(path: Path | str) -> Installation:
+    """Read and check a site file with how ampshare reaches its devices."""
     path = Path(path)
-    site = parse_site(read_toml(path), path)
+    installation = parse_installation(read_toml(path), path)
+    site = installation.site
     logger.debug(
         "site %s: %d circuits, %d chargers, %d meters",
         path,
@@ -51,7 +62,7 @@ def load_site(path: Path | str) -> Site:
         len(site.chargers),
         len(site.meters),
     )
-    return site
+    return installation
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -77,19 +88,24 @@ def _toml_problem(exc: tomllib.TOMLDecodeError) -> Problem:
 
 def parse_site(data: Mapping[str, Any], path: Path) -> Site:
     """Build a Site from a parsed document; raise ConfigError listing every problem."""
+    return parse_installation(data, path).site
+
+
+def parse_installation(data: Mapping[str, Any], path: Path) -> Installation:
+    """Build the Site and its device settings; raise ConfigError listing every problem."""
     parser = _SiteParser(data)
     site = parser.site()
-    problems = parser.problems + parser.domain_problems(site)
+    problems = parser.problems + parser.domain_problems(site) + parser.device_problems(site)
     if problems:
         raise ConfigError(path, sorted(problems, key=_file_position))
-    return site
+    return parser.installation(site)
 
 
 def _file_position(problem: Problem) -> tuple[int, int]:
     """Sort key that lists problems in file order, entry by entry (sorted() is stable)."""
     match = _ENTRY_INDEX.search(problem.where)
     if match is None:
-        return (1, 0) if problem.where == "[site]" else (0, 0)
+        return _TABLE_RANK.get(problem.where, (0, 0))
     return (_ARRAY_RANK[match.group(1)], int(match.group(2)))
 
 
@@ -106,11 +122,14 @@ class _Entries(Generic[EntryT]):
 class _SiteParser:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.problems: list[Problem] = []
+        self._raw_tables = {key for key in ("ocpp", "mqtt") if data.get(key) is not None}
         document = self._document(data)
         self.table = self._site_table(document.site)
         self.circuits = self._entries(document.circuits, "circuits", "circuit", CircuitEntry)
         self.chargers = self._entries(document.chargers, "chargers", "charger", ChargerEntry)
         self.meters = self._entries(document.meters, "meters", "meter", MeterEntry)
+        self.ocpp = self._optional_table(document.ocpp, "[ocpp]", OcppTable)
+        self.mqtt = self._optional_table(document.mqtt, "[mqtt]", MqttTable)
 
     def _document(self, data: Mapping[str, Any]) -> SiteDocument:
         try:
@@ -131,6 +150,51 @@ class _SiteParser:
         except ValidationError as exc:
             self.problems += validation_problems("[site]", exc, SiteTable)
             return None
+
+    def _optional_table(self, raw: object, where: str, model: type[TableT]) -> TableT | None:
+        if raw is None:
+            return None
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            self.problems += validation_problems(where, exc, model)
+            return None
+
+    def device_problems(self, site: Site) -> list[Problem]:
+        """What the device settings ask of each other: MQTT devices need a broker."""
+        names = self._entry_names()
+        problems = []
+        mqtt_devices = [
+            f"charger {entry.id!r}" for _, entry in self.chargers.parsed if entry.openevse
+        ] + [f"meter {entry.id!r}" for _, entry in self.meters.parsed if entry.protocol]
+        if mqtt_devices and self.mqtt is None and "mqtt" not in self._raw_tables:
+            for name in mqtt_devices:
+                problems.append(
+                    Problem(
+                        names.get(name, name),
+                        "is read over MQTT but the file has no [mqtt] table: add one with the "
+                        "broker's host and port",
+                    )
+                )
+        group = self.ocpp.auto_register_circuit if self.ocpp else None
+        if group is not None and group not in site.circuits_by_id:
+            problems.append(
+                Problem(
+                    "[ocpp]",
+                    f"auto_register_circuit {group!r} is not a circuit "
+                    + suggestion(group, list(site.circuits_by_id)),
+                )
+            )
+        return problems
+
+    def installation(self, site: Site) -> Installation:
+        return Installation(
+            site=site,
+            ocpp=self.ocpp,
+            mqtt=self.mqtt,
+            chargers={entry.id: entry for _, entry in self.chargers.parsed},
+            meters={entry.id: entry for _, entry in self.meters.parsed},
+        )
 
     def _entries(self, raw: object, array: str, kind: str, model: type[EntryT]) -> _Entries[EntryT]:
         entries: _Entries[EntryT] = _Entries()

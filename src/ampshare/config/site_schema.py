@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, StrictInt, StrictStr, field_validator
+from pydantic import Field, StrictInt, StrictStr, field_validator, model_validator
 
 from ampshare.config.fields import EntryId, Number, Table
+from ampshare.config.mqtt_schema import MqttMeterTable, OpenevseTable, ShellyTable
+from ampshare.config.ocpp_schema import OcppChargerTable
 from ampshare.domain import Charger, Circuit, Connection, Meter, parse_connection
 
 
@@ -72,12 +74,35 @@ class ChargerEntry(Table):
     start_current_a: Number | None = None
     connection: StrictStr | None = None
     priority: StrictInt = 0
+    # how ampshare reaches it; None: it is not connected (the simulator, `allocate`)
+    protocol: Literal["ocpp1.6", "ocpp2.0.1", "openevse"] | None = None
+    ocpp: OcppChargerTable | None = None
+    openevse: OpenevseTable | None = None
 
     @field_validator("connection")
     @classmethod
     def _parse_connection(cls, value: str | None) -> str | None:
         _connection(value)
         return value
+
+    @model_validator(mode="after")
+    def _device_table_fits(self) -> ChargerEntry:
+        ocpp = self.protocol in ("ocpp1.6", "ocpp2.0.1")
+        if self.ocpp is not None and not ocpp:
+            raise ValueError(
+                f"has an [chargers.ocpp] table but protocol is {self.protocol!r}: "
+                'set protocol = "ocpp1.6" or "ocpp2.0.1", or remove the table'
+            )
+        if self.protocol == "openevse" and self.openevse is None:
+            raise ValueError(
+                'protocol = "openevse" needs its MQTT base topic: add [chargers.openevse] '
+                'with base_topic = "openevse-xxxx"'
+            )
+        if self.openevse is not None and self.protocol != "openevse":
+            raise ValueError(
+                'has an [chargers.openevse] table: set protocol = "openevse" or remove the table'
+            )
+        return self
 
     def to_domain(self) -> Charger:
         return Charger(
@@ -95,15 +120,33 @@ class ChargerEntry(Table):
 class MeterEntry(Table):
     id: EntryId = Field(description="a unique name such as 'house'")
     circuit: EntryId = Field(description="the id of the circuit whose current it measures")
+    # how ampshare reads it; None: readings come from the simulator or a state file
+    protocol: Literal["shelly", "mqtt"] | None = None
+    shelly: ShellyTable | None = None
+    mqtt: MqttMeterTable | None = None
+
+    @model_validator(mode="after")
+    def _device_table_fits(self) -> MeterEntry:
+        tables = {"shelly": self.shelly, "mqtt": self.mqtt}
+        for name, table in tables.items():
+            if self.protocol == name and table is None:
+                raise ValueError(f'protocol = "{name}" needs its [meters.{name}] table')
+            if table is not None and self.protocol != name:
+                raise ValueError(
+                    f'has a [meters.{name}] table: set protocol = "{name}" or remove the table'
+                )
+        return self
 
     def to_domain(self) -> Meter:
         return Meter(id=self.id, circuit=self.circuit)
 
 
 class SiteDocument(Table):
-    """The top level: only these four keys; the loader checks each part on its own."""
+    """The top level: only these keys; the loader checks each part on its own."""
 
     site: Any = None
     circuits: Any = Field(default_factory=list)
     chargers: Any = Field(default_factory=list)
     meters: Any = Field(default_factory=list)
+    ocpp: Any = None
+    mqtt: Any = None

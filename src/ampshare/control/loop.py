@@ -52,6 +52,9 @@ class ControlLoop:
         self._inputs_changed = True
         self._wake_s = 0.0
         self._refresh_s = 0.0  # when a lease next needs renewing
+        # how long an offer holds on each charger without renewal (None: it never lapses);
+        # adapters set it for their devices (set_lease_s)
+        self._lease_s = {c.id: self.settings.lease_s for c in site.chargers}
         self._metered = {
             charger_id for meter in site.meters for charger_id in site.chargers_under[meter.circuit]
         }
@@ -86,6 +89,36 @@ class ControlLoop:
         track.last_seen_s = None
         logger.warning("charger %s is unreachable", charger_id)
         return self.evaluate(now_s)
+
+    def offer_refused(self, charger_id: str, offer_a: float, now_s: float) -> list[Command]:
+        """The charger refused an offer: what it enforces is unknown, so it counts at its
+        rating until it confirms one (the loop sends the offer again once it may change it)."""
+        track = self._charger(charger_id)
+        logger.warning(
+            "charger %s refused an offer of %.1f A: counting it at %.1f A until it takes one",
+            charger_id,
+            offer_a,
+            track.charger.max_current_a,
+        )
+        track.refused(offer_a)
+        self._inputs_changed = True
+        return self.evaluate(now_s)
+
+    def meter_lost(self, meter_id: str, now_s: float) -> list[Command]:
+        """The adapter lost the meter (its broker went away): stale now, not after a timeout."""
+        track = self.meters.get(meter_id)
+        if track is None:
+            raise UnknownDeviceError(f"meter {meter_id!r} is not in the site")
+        track.last_seen_s = None
+        self._inputs_changed = True
+        logger.warning("meter %s is unreachable: its circuit gets its safe budget", meter_id)
+        return self.evaluate(now_s)
+
+    def set_lease_s(self, charger_id: str, lease_s: float | None) -> None:
+        """How long an offer holds on this charger without renewal (None: it never lapses)."""
+        self._charger(charger_id)
+        self._lease_s[charger_id] = lease_s
+        self._inputs_changed = True
 
     def meter_sample(self, meter_id: str, sample: MeterSample, now_s: float) -> list[Command]:
         track = self.meters.get(meter_id)
@@ -226,8 +259,9 @@ class ControlLoop:
             if track.last_change_s is not None:
                 times.append(track.last_change_s + s.min_change_interval_s)
             since_s = track.last_sent_s if track.last_sent_s is not None else self.started_s
-            if since_s is not None and s.lease_s is not None:
-                times.append(since_s + s.lease_s + _LEASE_MARGIN_S)
+            lease_s = self._lease_s[track.charger.id]
+            if since_s is not None and lease_s is not None:
+                times.append(since_s + lease_s + _LEASE_MARGIN_S)
         for meter in self.meters.values():
             if meter.last_seen_s is not None:
                 times.append(meter.last_seen_s + s.meter_timeout_s)
@@ -256,15 +290,20 @@ class ControlLoop:
             car = reading.car
             if track.stopped and car is CarState.CONNECTED:
                 car = CarState.SUSPENDED  # paused after it stopped: it is not waiting to start
+            fixed_draw_a = reading.measured_a if track.overdrawing else None
+            offered_a = track.settled_offer_a(now_s, settings.confirmation_timeout_s)
+            if track.refused_a is not None:
+                # it refused its offer: it may draw its rating; it is offered the same again
+                fixed_draw_a, offered_a = track.charger.max_current_a, track.refused_a
             chargers[charger_id] = ChargerState(
                 car,
                 measured_a=self._measured_a(track),
                 # a car is judged on what it draws only once it had time to follow its offer
-                offered_a=track.settled_offer_a(now_s, settings.confirmation_timeout_s),
+                offered_a=offered_a,
                 ev_max_a=reading.ev_max_a,
                 plugged_in_at=track.plugged_in_at,
                 hold_paused=held,
-                fixed_draw_a=reading.measured_a if track.overdrawing else None,
+                fixed_draw_a=fixed_draw_a,
             )
         meters = {}
         for meter_id, meter in self.meters.items():
@@ -283,7 +322,7 @@ class ControlLoop:
         return track.worst_case_a()
 
     def _lease_may_hold(self, track: ChargerTrack, now_s: float) -> bool:
-        lease_s = self.settings.lease_s
+        lease_s = self._lease_s[track.charger.id]
         if lease_s is None:
             return True
         # never told anything since ampshare started: an offer from before may still hold
@@ -305,24 +344,22 @@ class ControlLoop:
 
     def _send(self, track: ChargerTrack, offer_a: float, now_s: float) -> Command:
         track.sent(offer_a, now_s)
-        return Command(track.charger.id, offer_a, self.settings.lease_s)
+        return Command(track.charger.id, offer_a, self._lease_s[track.charger.id])
 
     def _refresh_leases(
         self, managed: dict[str, ChargerTrack], commanded: set[str], now_s: float
     ) -> list[Command]:
         """Re-send unchanged offers whose lease needs renewing (they change no decision)."""
-        if self.settings.lease_s is None:
-            self._refresh_s = math.inf
-            return []
         refresh_s = self.settings.lease_refresh_s
         commands = []
         self._refresh_s = math.inf
         for charger_id, track in managed.items():
             latest = track.latest_offer_a
-            if latest is None or track.last_sent_s is None:
+            lease_s = self._lease_s[charger_id]
+            if latest is None or track.last_sent_s is None or lease_s is None:
                 continue
             if charger_id not in commanded and now_s - track.last_sent_s >= refresh_s:
                 track.last_sent_s = now_s
-                commands.append(Command(charger_id, latest, self.settings.lease_s))
+                commands.append(Command(charger_id, latest, lease_s))
             self._refresh_s = min(self._refresh_s, track.last_sent_s + refresh_s)
         return commands

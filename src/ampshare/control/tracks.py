@@ -45,6 +45,8 @@ class ChargerTrack:
     # its car stopped drawing while offered a current (full, or waiting): until it draws again
     # it stays "suspended" to the allocation, also once paused (a paused car looks connected)
     stopped: bool = False
+    # the offer it last refused: until it confirms one it counts at its rating
+    refused_a: float | None = None
 
     @property
     def car(self) -> CarState:
@@ -116,9 +118,17 @@ class ChargerTrack:
             self._confirm(self.pending[-1].offer_a, self.last_seen_s)
 
     def _confirm(self, offer_a: float, now_s: float | None) -> None:
+        self.refused_a = None
         self.confirmed_a = offer_a
         self.confirmed_s = now_s
         self.pending.clear()
+
+    def refused(self, offer_a: float) -> None:
+        """It refused an offer: what it enforces is unknown until it confirms one."""
+        self.pending.clear()
+        self.confirmed_a = None
+        self.confirmed_s = None
+        self.refused_a = offer_a
 
     def settled_offer_a(self, now_s: float, settle_s: float) -> float | None:
         """The offer a car is judged against (a car drawing clearly less than it is tapering),

@@ -1,0 +1,22 @@
+"""The adapters `ampshare serve` runs for an installation: one per protocol family in use."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ampshare.config import Installation
+from ampshare.runtime.site_runtime import SiteRuntime
+
+
+class Adapter(Protocol):
+    """A protocol family's side of the server (the OCPP endpoint, the MQTT bridge)."""
+
+    name: str
+
+    async def run(self) -> None:
+        """Serve until cancelled; recover from device and network failures by itself."""
+
+
+def build_adapters(installation: Installation, runtime: SiteRuntime) -> list[Adapter]:
+    adapters: list[Adapter] = []
+    return adapters

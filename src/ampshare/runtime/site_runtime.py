@@ -1,0 +1,104 @@
+"""SiteRuntime: one site's control loop on the wall clock, behind the device interfaces.
+
+Adapters report readings and events through it (it is their LoopPort); it asks the loop what to
+do with the time from its clock and hands each command to the link of the charger it is for.
+Everything runs on one asyncio event loop, so the control loop is never entered twice at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+
+from ampshare.control.loop import ControlLoop
+from ampshare.control.readings import ChargerReading, Command, MeterSample
+from ampshare.control.settings import LoopSettings
+from ampshare.devices.interfaces import ChargerLink
+from ampshare.domain import Site
+
+logger = logging.getLogger(__name__)
+
+Listener = Callable[[float], None]
+
+
+class SiteRuntime:
+    def __init__(
+        self,
+        site: Site,
+        settings: LoopSettings | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.loop = ControlLoop(site, settings)
+        self._clock = clock
+        self._links: dict[str, ChargerLink] = {}
+        self._listeners: list[Listener] = []
+        self.commands_sent = 0
+
+    @property
+    def site(self) -> Site:
+        return self.loop.site
+
+    def now_s(self) -> float:
+        return self._clock()
+
+    def linked(self, charger_id: str) -> bool:
+        return charger_id in self._links
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call listener(now_s) after every input and tick (state publishers, the dashboard);
+        a listener that publishes keeps its own pace."""
+        self._listeners.append(listener)
+
+    # LoopPort ------------------------------------------------------------------------------
+
+    def attach(self, charger_id: str, link: ChargerLink, lease_s: float | None) -> None:
+        self.loop.set_lease_s(charger_id, lease_s)
+        self._links[charger_id] = link
+        logger.info("charger %s connected", charger_id)
+
+    def detach(self, charger_id: str, link: ChargerLink) -> None:
+        if self._links.get(charger_id) is not link:
+            return  # an older connection closing after a newer one took its place
+        del self._links[charger_id]
+        self._apply(self.loop.charger_lost(charger_id, self.now_s()))
+
+    def charger_reading(self, charger_id: str, reading: ChargerReading) -> None:
+        self._apply(self.loop.charger_reading(charger_id, reading, self.now_s()))
+
+    def meter_sample(self, meter_id: str, sample: MeterSample) -> None:
+        self._apply(self.loop.meter_sample(meter_id, sample, self.now_s()))
+
+    def meter_lost(self, meter_id: str) -> None:
+        self._apply(self.loop.meter_lost(meter_id, self.now_s()))
+
+    def offer_refused(self, charger_id: str, offer_a: float) -> None:
+        self._apply(self.loop.offer_refused(charger_id, offer_a, self.now_s()))
+
+    # time ----------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        self._apply(self.loop.tick(self.now_s()))
+
+    async def run(self) -> None:
+        """Tick the loop on its tick_s grid until cancelled."""
+        tick_s = self.loop.settings.tick_s
+        while True:
+            self.tick()
+            now_s = self.now_s()
+            await asyncio.sleep(max(0.0, (math.floor(now_s / tick_s) + 1) * tick_s - now_s))
+
+    def _apply(self, commands: list[Command]) -> None:
+        for command in commands:
+            link = self._links.get(command.charger_id)
+            if link is None:
+                # it counts as offline, at its worst case, until it is back
+                logger.debug("charger %s is not connected: offer not sent", command.charger_id)
+                continue
+            self.commands_sent += 1
+            link.deliver(command)
+        if self.loop.last_evaluation_s is not None:
+            for listener in self._listeners:
+                listener(self.now_s())

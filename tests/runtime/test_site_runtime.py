@@ -1,0 +1,114 @@
+"""SiteRuntime: the loop behind the device interfaces, on a clock the test moves."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ampshare.control.readings import ChargerReading, Command
+from ampshare.domain import CarState
+from ampshare.runtime import SiteRuntime
+from tests.domain.builders import seed_site
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now_s = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now_s
+
+
+class RecordingLink:
+    """A charger's connection as an adapter would hold it: takes commands in order."""
+
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+
+    def deliver(self, command: Command) -> None:
+        self.commands.append(command)
+
+
+def _charging(offered_a: float, measured_a: float) -> ChargerReading:
+    return ChargerReading(CarState.CHARGING, measured_a=measured_a, offered_a=offered_a)
+
+
+def test_commands_reach_the_link_of_the_charger_they_are_for_with_its_lease() -> None:
+    clock = Clock()
+    runtime = SiteRuntime(seed_site(), clock=clock)
+    left, right = RecordingLink(), RecordingLink()
+    runtime.attach("left", left, lease_s=120.0)
+    runtime.attach("right", right, lease_s=None)
+    runtime.charger_reading("left", ChargerReading(CarState.CONNECTED, offered_a=6))
+    runtime.charger_reading("right", ChargerReading(CarState.NONE))
+    assert right.commands == []
+    assert left.commands, "a car plugged in at left and nothing was sent to it"
+    assert {c.charger_id for c in left.commands} == {"left"}
+    assert left.commands[-1].lease_s == 120.0
+
+
+def _follow(link: RecordingLink) -> ChargerReading:
+    """A car that draws a little under the latest offer its charger was sent."""
+    offer_a = link.commands[-1].offer_a if link.commands else 6.0
+    return _charging(offer_a, max(0.0, offer_a - 1))
+
+
+def _run(runtime: SiteRuntime, clock: Clock, links: dict[str, RecordingLink], s: int) -> None:
+    for _ in range(s // 5):
+        for charger_id, link in links.items():
+            runtime.charger_reading(charger_id, _follow(link))
+        clock.now_s += 5
+        runtime.tick()
+
+
+def test_a_charger_that_refuses_its_offer_counts_at_its_rating_and_the_other_is_cut() -> None:
+    clock = Clock()
+    runtime = SiteRuntime(seed_site(), clock=clock)
+    links = {"left": RecordingLink(), "right": RecordingLink()}
+    for charger_id, link in links.items():
+        runtime.attach(charger_id, link, lease_s=120.0)
+    _run(runtime, clock, links, 600)
+    assert [links[c].commands[-1].offer_a for c in links] == [20, 20]
+    runtime.offer_refused("left", 20)
+    # left may now draw its full 40 A: right can have nothing of the 40 A group...
+    assert links["right"].commands[-1].offer_a == 0
+    # ...and left is asked again to take its 20 A
+    assert links["left"].commands[-1].offer_a == 20
+    # once left takes it, right gets its share back (after its car's five-minute pause)
+    _run(runtime, clock, links, 400)
+    assert [links[c].commands[-1].offer_a for c in links] == [20, 20]
+
+
+def test_detaching_makes_the_charger_offline_at_once() -> None:
+    clock = Clock()
+    runtime = SiteRuntime(seed_site(), clock=clock)
+    left = RecordingLink()
+    runtime.attach("left", left, lease_s=120.0)
+    runtime.charger_reading("left", _charging(20, 19))
+    runtime.detach("left", left)
+    state = runtime.loop.last_state
+    assert state is not None
+    assert state.chargers["left"].car is CarState.OFFLINE
+    assert not runtime.linked("left")
+
+
+def test_an_old_connection_closing_does_not_detach_the_new_one() -> None:
+    runtime = SiteRuntime(seed_site(), clock=Clock())
+    old, new = RecordingLink(), RecordingLink()
+    runtime.attach("left", old, lease_s=120.0)
+    runtime.attach("left", new, lease_s=120.0)
+    runtime.detach("left", old)
+    assert runtime.linked("left")
+
+
+async def test_run_ticks_on_the_wall_clock_and_listeners_hear_each_tick() -> None:
+    runtime = SiteRuntime(seed_site())
+    heard: list[float] = []
+    runtime.subscribe(heard.append)
+    task = asyncio.create_task(runtime.run())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert heard, "the runtime did not tick"
