@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
+from ampshare.control.errors import SiteChangeError
 from ampshare.control.readings import ChargerReading, Command
 from ampshare.domain import CarState
 from ampshare.runtime import SiteRuntime
@@ -112,3 +114,60 @@ async def test_run_ticks_on_the_wall_clock_and_listeners_hear_each_tick() -> Non
     with pytest.raises(asyncio.CancelledError):
         await task
     assert heard, "the runtime did not tick"
+
+
+def test_the_operator_pauses_a_charger_and_the_other_gets_its_share() -> None:
+    clock = Clock()
+    runtime = SiteRuntime(seed_site(), clock=clock)
+    links = {"left": RecordingLink(), "right": RecordingLink()}
+    for charger_id, link in links.items():
+        runtime.attach(charger_id, link, lease_s=120.0)
+    _run(runtime, clock, links, 600)
+    runtime.set_paused("left", True)
+    assert links["left"].commands[-1].offer_a == 0
+    allocation = runtime.loop.last_allocation
+    assert allocation is not None
+    assert allocation.chargers["left"].limited_by == "operator"
+    _run(runtime, clock, links, 60)
+    assert links["right"].commands[-1].offer_a == 40
+    runtime.set_paused("left", False)
+    _run(runtime, clock, links, 400)  # left's car was paused: it waits five minutes
+    assert [links[c].commands[-1].offer_a for c in links] == [20, 20]
+
+
+def test_a_higher_priority_charger_is_served_first_when_not_both_fit() -> None:
+    clock = Clock()
+    site = seed_site()
+    # a 10 A limit cannot hold two 6 A minimums: one car charges, the other waits
+    site = replace(site, circuits=(replace(site.circuits[0], limit_a=10),))
+    runtime = SiteRuntime(site, clock=clock)
+    links = {"left": RecordingLink(), "right": RecordingLink()}
+    for charger_id, link in links.items():
+        runtime.attach(charger_id, link, lease_s=120.0)
+    _run(runtime, clock, links, 600)
+    offers = [links[c].commands[-1].offer_a for c in links]
+    assert sorted(offers) == [0, 10]
+    waiting = "left" if offers[0] == 0 else "right"
+    runtime.set_priority(waiting, 5)
+    _run(runtime, clock, links, 700)
+    assert links[waiting].commands[-1].offer_a == 10
+    assert runtime.site.chargers_by_id[waiting].priority == 5
+
+
+def test_a_charger_that_joins_while_running_is_allocated_and_a_bad_one_is_refused() -> None:
+    clock = Clock()
+    site = seed_site()
+    # new cars wait for ampshare on every charger, so a third fits under the 50 A breaker
+    site = replace(site, chargers=tuple(replace(c, start_current_a=0) for c in site.chargers))
+    runtime = SiteRuntime(site, clock=clock)
+    left = site.chargers_by_id["left"]
+    runtime.add_charger(replace(left, id="third"))
+    assert "third" in runtime.loop.chargers
+    with pytest.raises(SiteChangeError, match="already"):
+        runtime.add_charger(replace(left, id="third"))
+    # with the others at their 6 A start current, a third would put 52 A on the breaker
+    runtime = SiteRuntime(seed_site(), clock=clock)
+    with pytest.raises(SiteChangeError, match="52 A on a 50 A breaker"):
+        runtime.add_charger(replace(left, id="third", start_current_a=0))
+    with pytest.raises(SiteChangeError, match="nowhere"):
+        runtime.add_charger(replace(left, id="fourth", circuit="nowhere"))

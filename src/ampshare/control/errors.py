@@ -9,3 +9,7 @@ class ControlError(Exception):
 
 class UnknownDeviceError(ControlError):
     """A reading names a charger or meter that is not in the site."""
+
+
+class SiteChangeError(ControlError):
+    """A change to the site while ampshare runs would make it unsafe or ambiguous."""

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 
-from ampshare.control.errors import UnknownDeviceError
+from ampshare.control.errors import SiteChangeError, UnknownDeviceError
 from ampshare.control.readings import ChargerReading, Command, MeterSample
 from ampshare.control.settings import LoopSettings
 from ampshare.control.tracks import ChargerTrack, MeterTrack
@@ -20,10 +21,12 @@ from ampshare.domain import (
     Allocation,
     Allocator,
     CarState,
+    Charger,
     ChargerState,
     MeterReading,
     Site,
     SiteState,
+    validate_site,
 )
 from ampshare.domain.environment import environments
 from ampshare.domain.loads import ev_loads, may_draw_a, over_limit
@@ -38,9 +41,8 @@ _LEASE_MARGIN_S = 2.0
 
 class ControlLoop:
     def __init__(self, site: Site, settings: LoopSettings | None = None) -> None:
-        self.site = site
         self.settings = settings or LoopSettings()
-        self.allocator = Allocator(site)
+        self._use_site(site)
         self.chargers = {c.id: ChargerTrack(c) for c in site.chargers}
         self.meters = {m.id: MeterTrack(m.id) for m in site.meters}
         self.last_allocation: Allocation | None = None
@@ -55,9 +57,7 @@ class ControlLoop:
         # how long an offer holds on each charger without renewal (None: it never lapses);
         # adapters set it for their devices (set_lease_s)
         self._lease_s = {c.id: self.settings.lease_s for c in site.chargers}
-        self._metered = {
-            charger_id for meter in site.meters for charger_id in site.chargers_under[meter.circuit]
-        }
+        self._operator_paused: set[str] = set()
 
     # events -------------------------------------------------------------------------------
 
@@ -103,6 +103,58 @@ class ControlLoop:
         track.refused(offer_a)
         self._inputs_changed = True
         return self.evaluate(now_s)
+
+    # the operator ---------------------------------------------------------------------------
+
+    def set_paused(self, charger_id: str, paused: bool, now_s: float) -> list[Command]:
+        """Pause a charger until resumed (its share goes to the others), or resume it."""
+        self._charger(charger_id)
+        if paused:
+            self._operator_paused.add(charger_id)
+        else:
+            self._operator_paused.discard(charger_id)
+        logger.info("charger %s %s by the operator", charger_id, "paused" if paused else "resumed")
+        self._inputs_changed = True
+        return self.evaluate(now_s)
+
+    def set_priority(self, charger_id: str, priority: int, now_s: float) -> list[Command]:
+        """Give a charger another priority: higher is served first when not all fit."""
+        charger = self._charger(charger_id).charger
+        self._replace_charger(replace(charger, priority=priority))
+        logger.info("charger %s: priority %d", charger_id, priority)
+        return self.evaluate(now_s)
+
+    def add_charger(self, charger: Charger, now_s: float) -> list[Command]:
+        """A charger joins the site while ampshare runs (OCPP auto-registration)."""
+        if charger.id in self.chargers:
+            raise SiteChangeError(f"charger {charger.id!r} is already in the site")
+        site = replace(self.site, chargers=(*self.site.chargers, charger))
+        problems = validate_site(site)
+        if problems:
+            raise SiteChangeError(
+                f"charger {charger.id!r} cannot join the site: "
+                + "; ".join(f"{p.where}: {p.message}" for p in problems)
+            )
+        self._use_site(site)
+        self.chargers[charger.id] = ChargerTrack(charger)
+        self._lease_s[charger.id] = self.settings.lease_s
+        logger.info("charger %s joined circuit %s", charger.id, charger.circuit)
+        return self.evaluate(now_s)
+
+    def _replace_charger(self, charger: Charger) -> None:
+        chargers = tuple(charger if c.id == charger.id else c for c in self.site.chargers)
+        self._use_site(replace(self.site, chargers=chargers))
+        self.chargers[charger.id].charger = charger
+
+    def _use_site(self, site: Site) -> None:
+        self.site = site
+        self.allocator = Allocator(site)
+        self._metered = {
+            charger_id for meter in site.meters for charger_id in site.chargers_under[meter.circuit]
+        }
+        self._inputs_changed = True
+
+    # devices lost ---------------------------------------------------------------------------
 
     def meter_lost(self, meter_id: str, now_s: float) -> list[Command]:
         """The adapter lost the meter (its broker went away): stale now, not after a timeout."""
@@ -303,6 +355,7 @@ class ControlLoop:
                 ev_max_a=reading.ev_max_a,
                 plugged_in_at=track.plugged_in_at,
                 hold_paused=held,
+                operator_paused=charger_id in self._operator_paused,
                 fixed_draw_a=fixed_draw_a,
             )
         meters = {}

@@ -17,6 +17,11 @@ class ChargerReading:
     offered_a: float | None = None  # the offer the charger says it enforces now
     energy_wh: float | None = None  # delivered in this session
     ev_max_a: float | None = None  # the car's own maximum, when the charger knows it
+    # what the driver asked for, when the charger knows it (OCPP 2.0.1 NotifyEVChargingNeeds,
+    # an app): when the car leaves (same time base as now_s) and the energy wanted in all
+    # this session (energy_wh of it is delivered)
+    departure_s: float | None = None
+    energy_wanted_wh: float | None = None
 
 
 @dataclass(frozen=True)

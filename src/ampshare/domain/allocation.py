@@ -71,7 +71,8 @@ class _Text:
 @dataclass(frozen=True)
 class ChargerAllocation:
     offered_a: float
-    limited_by: str  # "charger", "car", "circuit:<id>[:L1|:power]", "no_car", "offline"
+    # "charger", "car", "circuit:<id>[:L1|:power]", "no_car", "offline", "operator", ...
+    limited_by: str
     reason: _Text = _Text()  # a str: given as one, or as a function that writes it
     paused: bool = False
 
@@ -241,6 +242,10 @@ class _Run:
                 self._offline(i, charger_state, charger)
             elif charger_state.fixed_draw_a is not None:
                 self._overdraw(i, charger_state)
+            elif charger_state.operator_paused:
+                results[i] = ChargerAllocation(
+                    0.0, "operator", "paused by the operator until resumed", paused=True
+                )
             elif charger_state.hold_paused:
                 results[i] = ChargerAllocation(
                     0.0,

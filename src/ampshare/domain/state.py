@@ -32,6 +32,8 @@ class ChargerState:
     plugged_in_at: datetime | None = None
     # the control loop's word: a paused car stays paused a while (cars dislike on/off cycles)
     hold_paused: bool = False
+    # the operator paused it (dashboard, MQTT): offered nothing until resumed
+    operator_paused: bool = False
     # a charger that draws this, more than its offer, whatever it is told: counted as fixed
     fixed_draw_a: float | None = None
 

@@ -17,7 +17,7 @@ from ampshare.control.loop import ControlLoop
 from ampshare.control.readings import ChargerReading, Command, MeterSample
 from ampshare.control.settings import LoopSettings
 from ampshare.devices.interfaces import ChargerLink
-from ampshare.domain import Site
+from ampshare.domain import Charger, Site
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,19 @@ class SiteRuntime:
 
     def offer_refused(self, charger_id: str, offer_a: float) -> None:
         self._apply(self.loop.offer_refused(charger_id, offer_a, self.now_s()))
+
+    # the operator and site changes ----------------------------------------------------------
+
+    def set_paused(self, charger_id: str, paused: bool) -> None:
+        self._apply(self.loop.set_paused(charger_id, paused, self.now_s()))
+
+    def set_priority(self, charger_id: str, priority: int) -> None:
+        self._apply(self.loop.set_priority(charger_id, priority, self.now_s()))
+
+    def add_charger(self, charger: Charger) -> None:
+        """A charger joins while running (OCPP auto-registration); SiteChangeError if it
+        cannot."""
+        self._apply(self.loop.add_charger(charger, self.now_s()))
 
     # time ----------------------------------------------------------------------------------
 
