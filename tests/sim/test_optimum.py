@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from ampshare.domain import Charger, Circuit, Site, parse_connection
 from ampshare.domain.network import Network, compile_network
+from ampshare.lp.polygon import outer_directions
 from ampshare.sim.car import Car, CarModel
 from ampshare.sim.optimum import OptimumResult, offline_optimum
-from ampshare.sim.optimum_polygon import outer_directions
 from ampshare.sim.playback import run_scenario
 from ampshare.sim.scenario import Scenario, Session
 from tests.domain.builders import seed_site

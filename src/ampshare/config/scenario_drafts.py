@@ -20,5 +20,6 @@ class SessionDraft:
     leave: When | None
     energy_wh: float
     car: CarTable | None = None
+    shares_needs: bool | None = None  # None: as the scenario says
     arrive_key: str = "arrive"
     leave_key: str = "leave"

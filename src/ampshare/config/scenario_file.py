@@ -212,6 +212,7 @@ class _ScenarioReader:
                         leave=entry.leave,
                         energy_wh=entry.energy_kwh * WH_PER_KWH,
                         car=entry.car,
+                        shares_needs=entry.shares_needs,
                     )
                 )
         return drafts

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainValidator, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import (
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 from ampshare.config.fields import EntryId, Reading, Table
 from ampshare.config.messages import suggestion
@@ -41,6 +49,9 @@ class ScenarioTable(Table):
     sessions_csv: Text | None = None
     from_: Moment | None = Field(default=None, alias="from")
     until: Moment | None = None
+    # the drivers tell ampshare when they leave and the energy they want (an app, OCPP
+    # 2.0.1's NotifyEVChargingNeeds): their chargers report it with their readings
+    drivers_share_needs: StrictBool = False
 
 
 class CarTable(Table):
@@ -64,6 +75,7 @@ class SessionEntry(Table):
     )
     id: Text | None = None
     car: CarTable | None = None
+    shares_needs: StrictBool | None = None  # default: [scenario] drivers_share_needs
 
 
 class FaultEntry(Table):

@@ -72,7 +72,9 @@ def assemble(parts: ScenarioParts, site: Site, problems: list[Problem]) -> Scena
     timeline = _Timeline(start, parts.table, parts.table_ok, problems)
     visits = timeline.visits(parts.sessions)
     timeline.set_end(visits, quiet=not parts.sessions_ok)
-    sessions = _sessions(visits, timeline, parts.car, site, problems)
+    sessions = _sessions(
+        visits, timeline, parts.car, site, problems, share_needs=parts.table.drivers_share_needs
+    )
     _check_overlaps(visits, problems)
     return Scenario(
         name=parts.name,
@@ -216,7 +218,13 @@ class _Timeline:
 
 
 def _sessions(
-    visits: list[_Visit], timeline: _Timeline, car: CarTable, site: Site, problems: list[Problem]
+    visits: list[_Visit],
+    timeline: _Timeline,
+    car: CarTable,
+    site: Site,
+    problems: list[Problem],
+    *,
+    share_needs: bool,
 ) -> list[Session]:
     found: list[Session] = []
     used: dict[str, str] = {}
@@ -246,6 +254,7 @@ def _sessions(
                 departure_s=visit.departure_s,
                 energy_wanted_wh=draft.energy_wh,
                 car=model,
+                shares_needs=share_needs if draft.shares_needs is None else draft.shares_needs,
             )
         )
     return found

@@ -14,6 +14,7 @@ import math
 from dataclasses import replace
 
 from ampshare.control.errors import SiteChangeError, UnknownDeviceError
+from ampshare.control.planner import NeedsPlanner
 from ampshare.control.readings import ChargerReading, Command, MeterSample
 from ampshare.control.settings import LoopSettings
 from ampshare.control.tracks import ChargerTrack, MeterTrack
@@ -58,6 +59,8 @@ class ControlLoop:
         # adapters set it for their devices (set_lease_s)
         self._lease_s = {c.id: self.settings.lease_s for c in site.chargers}
         self._operator_paused: set[str] = set()
+        schedule = self.settings.schedule
+        self.planner = None if schedule is None else NeedsPlanner(schedule, self.settings.replan_s)
 
     # events -------------------------------------------------------------------------------
 
@@ -219,6 +222,8 @@ class ControlLoop:
             self._measured_a(track),
             reading.offered_a,
             reading.ev_max_a,
+            reading.departure_s,
+            reading.energy_wanted_wh,
             track.confirmed_a,
             len(track.pending),
         )
@@ -252,6 +257,10 @@ class ControlLoop:
                     now_s, settings.overdraw_grace_s, settings.overdraw_tolerance_a
                 )
         state = self._state(now_s, online)
+        if self.planner is not None:
+            planned = self.planner.planned(self.allocator, state, self.chargers, now_s)
+            if planned:
+                state = _with_planned(state, planned)
         allocation = self.allocator.allocate(state)
         self.last_state, self.last_allocation = state, allocation
         self.last_evaluation_s = now_s
@@ -317,6 +326,8 @@ class ControlLoop:
         for meter in self.meters.values():
             if meter.last_seen_s is not None:
                 times.append(meter.last_seen_s + s.meter_timeout_s)
+        if self.planner is not None:
+            times.append(self.planner.next_replan_s())
         return min((t for t in times if t >= now_s), default=math.inf)
 
     def _state(self, now_s: float, online: dict[str, ChargerTrack]) -> SiteState:
@@ -416,3 +427,10 @@ class ControlLoop:
                 commands.append(Command(charger_id, latest, lease_s))
             self._refresh_s = min(self._refresh_s, track.last_sent_s + refresh_s)
         return commands
+
+
+def _with_planned(state: SiteState, planned: dict[str, float]) -> SiteState:
+    chargers = dict(state.chargers)
+    for charger_id, planned_a in planned.items():
+        chargers[charger_id] = replace(chargers[charger_id], planned_a=planned_a)
+    return replace(state, chargers=chargers)

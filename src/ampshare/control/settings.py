@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ampshare.control.schedule import ScheduleSettings
 
 
 @dataclass(frozen=True)
@@ -29,3 +31,7 @@ class LoopSettings:
     overdraw_grace_s: float = 25.0
     overdraw_tolerance_a: float = 1.0
     meter_jump_a: float = 5.0  # a meter change this large re-allocates at once
+    # cars whose drivers said when they leave or what they want are scheduled by it (None:
+    # every car shares fairly, needs or not); the plan is made again this often meanwhile
+    schedule: ScheduleSettings | None = field(default_factory=ScheduleSettings)
+    replan_s: float = 900.0

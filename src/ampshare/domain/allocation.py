@@ -125,6 +125,10 @@ class Allocator:
     def allocate(self, state: SiteState) -> Allocation:
         return _Run(self._compiled, state).result()
 
+    def environments(self, state: SiteState) -> list[ConstraintEnvironment]:
+        """What each constraint of the network leaves for the chargers in this state."""
+        return self._compiled.environments.environments(state)
+
 
 class _Compiled:
     """What allocating needs of a site and no state changes."""
@@ -206,13 +210,22 @@ class _Run:
         self._full: dict[int, _FullReason] = {}  # by constraint
         self._steps: dict[float, float] = {}  # floor_to_step, by value
         self._shared: dict[tuple[int, float], ChargerAllocation] = {}  # see _stopped
+        self.planned: dict[int, float] = {}  # a schedule's wish, by charger index
+        self.minimum: dict[int, float] = {}  # a planned car's minimum (its lo is raised)
         admission = self._classify()
         self.load = list(self.offline_load)
         # a car that stopped drawing (full, or waiting) gets its minimum only from what the
         # cars that draw leave: at a busy site its minimum would otherwise idle all day
-        drawing = [key for key in admission if not key[1]]
-        stopped = [key for key in admission if key[1]]
-        self.admitted = self._admit(drawing)
+        drawing = [key for key in admission if not key[2]]
+        stopped = [key for key in admission if key[2]]
+        if self.planned:
+            # a schedule's cars get what it planned before the cars it does not want now are
+            # given even their minimum
+            self.admitted = self._admit([key for key in drawing if not key[1]])
+            self._fill_planned()
+            self.admitted += self._admit([key for key in drawing if key[1]])
+        else:
+            self.admitted = self._admit(drawing)
         self._fill()
         if stopped:
             group = self._admit(stopped)
@@ -220,7 +233,7 @@ class _Run:
             ks, constraints = self._fill_constraints(group)
             self._record(group, ks, water_fill(group, self.lo, self.hi, constraints))
 
-    def _classify(self) -> list[tuple[int, int, datetime, int]]:
+    def _classify(self) -> list[tuple[int, int, int, datetime, int]]:
         """Sort every charger into no car, offline or car; return the cars' admission keys:
         priority first, then cars that draw before cars that do not, then who plugged in first.
         """
@@ -257,7 +270,12 @@ class _Run:
             else:
                 lo[i], hi[i], ceilings[i] = bounds(charger, charger_state)
                 plugged_in_at = charger_state.plugged_in_at or _LATEST
-                keys.append((rank[i], int(car is suspended), plugged_in_at, i))
+                planned_a = charger_state.planned_a
+                # a car the schedule does not want charging now is admitted after the others
+                unwanted = int(planned_a is not None and planned_a < lo[i])
+                if planned_a is not None:
+                    self.planned[i] = planned_a
+                keys.append((rank[i], unwanted, int(car is suspended), plugged_in_at, i))
         return keys
 
     def _offline(self, i: int, charger_state: ChargerState, charger: Charger) -> None:
@@ -282,7 +300,7 @@ class _Run:
         for k, coeff in self.compiled.terms[i]:
             load[k] += coeff * draw_a
 
-    def _admit(self, keys: list[tuple[int, int, datetime, int]]) -> list[int]:
+    def _admit(self, keys: list[tuple[int, int, int, datetime, int]]) -> list[int]:
         admitted = []
         load = self.load
         limit = [env.room + _EPS for env in self.env]
@@ -314,6 +332,25 @@ class _Run:
             filled = water_fill(group, self.lo, self.hi, constraints)
             self._record(group, ks, filled)
             self._add_fill_to_load(group, filled.values)
+
+    def _fill_planned(self) -> None:
+        """Raise the admitted cars towards what the schedule planned for them (cars it has no
+        plan for as far as they go), class by class; that becomes their floor, and what is
+        left is shared from there."""
+        lo, hi, planned, priority = self.lo, self.hi, self.planned, self.compiled.priority
+        capped = list(hi)
+        for i in self.admitted:
+            planned_a = planned.get(i)
+            if planned_a is not None:
+                capped[i] = max(lo[i], min(hi[i], planned_a))
+        for class_priority in sorted({priority[i] for i in self.admitted}, reverse=True):
+            group = [i for i in self.admitted if priority[i] == class_priority]
+            _, constraints = self._fill_constraints(group)
+            values = water_fill(group, lo, capped, constraints).values
+            self._add_fill_to_load(group, values)
+            for i in group:
+                self.minimum[i] = lo[i]
+                lo[i] = values[i]
 
     def _fill_constraints(self, group: list[int]) -> tuple[list[int], list[FillConstraint]]:
         """The constraints the group is in, each with its members from the group in group
@@ -362,12 +399,13 @@ class _Run:
         minimum) and what stopped it."""
         values, bound_by = filled.values, filled.bound_by
         lo, offers, results, steps = self.lo, self.offers, self.results, self._steps
+        minimum = self.minimum
         for i in group:
             value = values[i]
             step = steps.get(value)  # many cars share a level
             if step is None:
                 step = steps[value] = floor_to_step(value)
-            offered_a = offers[i] = max(lo[i], step)
+            offered_a = offers[i] = max(minimum.get(i, lo[i]), step)
             bound = bound_by[i]
             if bound is None:
                 results[i] = self._at_ceiling(i, offered_a)

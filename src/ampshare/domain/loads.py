@@ -43,3 +43,24 @@ def over_limit(
         for k, (env, load) in enumerate(zip(envs, loads, strict=True))
         if load > env.room + tolerance
     ]
+
+
+def steerable_room(
+    network: Network, envs: Sequence[ConstraintEnvironment], state: SiteState
+) -> list[float]:
+    """What each constraint leaves for the chargers ampshare steers: its room less what the
+    others may draw (offline chargers, chargers that ignore their offer). The magnitude of their
+    phasor sum is taken off: never more room than the exact sum would leave."""
+    fixed = [0.0] * len(network.charger_ids)
+    any_fixed = False
+    for i, (charger, charger_id) in enumerate(
+        zip(network.site.chargers, network.charger_ids, strict=True)
+    ):
+        charger_state = state.charger(charger_id)
+        if charger_state.car is CarState.OFFLINE:
+            fixed[i] = offline_load_a(charger_state, charger.fallback_current_a)
+        elif charger_state.fixed_draw_a is not None:
+            fixed[i] = max(charger_state.fixed_draw_a, charger_state.offered_a or 0.0)
+        any_fixed = any_fixed or fixed[i] > 0
+    loads = ev_loads(network, fixed) if any_fixed else [0.0] * len(envs)
+    return [max(0.0, env.room - load) for env, load in zip(envs, loads, strict=True)]

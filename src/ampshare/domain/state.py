@@ -36,6 +36,9 @@ class ChargerState:
     operator_paused: bool = False
     # a charger that draws this, more than its offer, whatever it is told: counted as fixed
     fixed_draw_a: float | None = None
+    # what a schedule that knows the drivers' needs wants this car to get now (the control
+    # loop's planner); the allocation gives planned amounts first, then shares what is left
+    planned_a: float | None = None
 
 
 @dataclass(frozen=True)

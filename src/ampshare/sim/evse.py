@@ -58,6 +58,8 @@ class SimCharger:
 
         self._now_s = 0.0
         self._car: Car | None = None
+        self._departure_s: float | None = None  # what the driver told, if anything
+        self._energy_wanted_wh: float | None = None
         self._pilot_a = self._clamp(start_current_a)
         self._pending_pilots: deque[_Change] = deque()  # commands not yet applied, in order
         self._lease_ends_s: float | None = None
@@ -108,15 +110,25 @@ class SimCharger:
             measured_a=round(drawing_a, _REPORTED_DECIMALS),
             offered_a=self._pilot_a,
             energy_wh=self._session_wh,
+            departure_s=self._departure_s,
+            energy_wanted_wh=self._energy_wanted_wh,
         )
 
     # --- the car -------------------------------------------------------------------------------
 
-    def plug_in(self, car: Car, now_s: float) -> None:
+    def plug_in(
+        self,
+        car: Car,
+        now_s: float,
+        departure_s: float | None = None,
+        energy_wanted_wh: float | None = None,
+    ) -> None:
+        """departure_s, energy_wanted_wh: what the driver told (reported with every reading)."""
         self.advance(now_s)
         if self._car is not None:
             raise ValueError(f"{self.charger_id}: a car is already plugged in")
         self._car = car
+        self._departure_s, self._energy_wanted_wh = departure_s, energy_wanted_wh
         self._session_wh = 0.0
         self.pilot_changes = 0
         # The car sees the pilot at once but starts drawing only after its response delay.
@@ -130,6 +142,7 @@ class SimCharger:
         if self._car is None:
             raise ValueError(f"{self.charger_id}: no car to unplug")
         self._car = None
+        self._departure_s = self._energy_wanted_wh = None
         self._followed_a = 0.0
         self._pending_follows.clear()
         # Like real chargers: the next car starts at the charger's own default. Offers in flight

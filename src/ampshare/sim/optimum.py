@@ -20,7 +20,7 @@ The model, per busy period (a stretch of steps in which some car is plugged in):
   d / draw_ratio. Each constraint of the compiled network holds for the step's mean currents:
   the limits are convex (a norm, or a sum), so mean currents that kept the limit at every
   instant keep it too. A phasor limit
-  |sum c_i I_i| <= L becomes an outer polygon (ampshare.sim.optimum_polygon) that lets a line
+  |sum c_i I_i| <= L becomes an outer polygon (ampshare.lp.polygon) that lets a line
   carry at most 0.1 % more; a limit with one car in the step is a bound on its draw; one whose
   cars cannot reach it together is left out.
 - Non-EV load: other_load(k, t0_s, t1_s) gives the mean non-EV load on constraint k over the
@@ -56,7 +56,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ampshare.domain.network import Network
-from ampshare.sim.optimum_lp import LpBuilder, LpSize, OptimumError
+from ampshare.lp import LpBuilder, LpSize, SolverError
 from ampshare.sim.optimum_model import (
     DEMAND_INTERVAL_S,
     Grid,
@@ -68,7 +68,7 @@ from ampshare.sim.optimum_model import (
 from ampshare.sim.playback import fully_served
 from ampshare.sim.scenario import Session
 
-__all__ = ["LpSize", "OptimumError", "OptimumResult", "offline_optimum"]
+__all__ = ["LpSize", "OptimumResult", "SolverError", "offline_optimum"]
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def offline_optimum(
         within the limits, even one that counts on cars drawing less than offered; True bounds
         those that never do, as ampshare (limits on the offers, d / draw_ratio).
     Raises ValueError for a session on an unknown charger or a session id used twice, and
-    OptimumError if HiGHS fails.
+    SolverError if HiGHS fails.
     """
     demand = dict(demand_limits_w or {})
     _check_arguments(network, sessions, duration_s, step_s, demand)

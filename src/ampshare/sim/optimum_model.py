@@ -8,8 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ampshare.domain.network import Network
-from ampshare.sim.optimum_lp import LpBuilder
-from ampshare.sim.optimum_phasor import PhasorLimits
+from ampshare.lp import LpBuilder, PhasorLimits
 from ampshare.sim.scenario import Session
 
 SECONDS_PER_HOUR = 3600.0

@@ -162,7 +162,10 @@ class Playback:
 
     def _arrive(self, session: Session) -> None:
         car = Car(session.car, session.energy_wanted_wh)
-        self.sim.plug_in(session.charger_id, car)
+        if session.shares_needs:
+            self.sim.plug_in(session.charger_id, car, session.departure_s, session.energy_wanted_wh)
+        else:
+            self.sim.plug_in(session.charger_id, car)
         self._plugged[session.charger_id] = (session, car)
 
     def _leave(self, session: Session) -> None:

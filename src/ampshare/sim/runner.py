@@ -101,8 +101,14 @@ class SiteSimulation:
 
     # the scenario's hands -------------------------------------------------------------------
 
-    def plug_in(self, charger_id: str, car: Car) -> None:
-        self.chargers[charger_id].plug_in(car, self.now_s)
+    def plug_in(
+        self,
+        charger_id: str,
+        car: Car,
+        departure_s: float | None = None,
+        energy_wanted_wh: float | None = None,
+    ) -> None:
+        self.chargers[charger_id].plug_in(car, self.now_s, departure_s, energy_wanted_wh)
         self._report(charger_id)
 
     def unplug(self, charger_id: str) -> None:

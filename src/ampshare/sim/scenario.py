@@ -26,6 +26,9 @@ class Session:
     departure_s: float | None
     energy_wanted_wh: float
     car: CarModel
+    # the driver tells ampshare when the car leaves and the energy it wants: its charger
+    # reports them (as OCPP 2.0.1's NotifyEVChargingNeeds does), and ampshare schedules by them
+    shares_needs: bool = False
 
 
 class FaultKind(StrEnum):

@@ -1,8 +1,8 @@
-"""Phasor limits |sum c_i x_i| <= L as rows of the offline optimum's program.
+"""Phasor limits |sum c_i x_i| <= L as rows of a linear program.
 
 A limit whose cars all draw in phase is one row (a plain sum), or a bound when one car is
 under it; one whose cars cannot reach it together is left out. A 3-phase line needs the outer
-polygon of optimum_polygon: a dozen rows in every step. Those rows hold one term per angle (the
+polygon of ampshare.lp.polygon: a dozen rows in every step. Those rows hold one term per angle (the
 few lines and line pairs), not one per car: the cars at each angle are summed into one variable
 first, shared by every limit that holds the same weighted sum (the three lines of a circuit).
 """
@@ -13,8 +13,8 @@ import cmath
 from collections import defaultdict
 from collections.abc import Sequence
 
-from ampshare.sim.optimum_lp import LpBuilder
-from ampshare.sim.optimum_polygon import outer_directions
+from ampshare.lp.polygon import outer_directions
+from ampshare.lp.program import LpBuilder
 
 # The phasor polygon lets a line carry at most this much more than its limit (relative).
 PHASOR_MAX_ERROR = 1e-3

@@ -17,7 +17,7 @@ from scipy.sparse import coo_array
 FloatArray = npt.NDArray[np.float64]
 
 
-class OptimumError(RuntimeError):
+class SolverError(RuntimeError):
     """The solver failed on a program that always has a solution (all zeros is feasible)."""
 
 
@@ -100,7 +100,9 @@ class LpBuilder:
             len(self._le.vals) + len(self._eq.vals),
         )
 
-    def solve(self) -> LpSolution:
+    def solve(self, method: str = "highs-ipm") -> LpSolution:
+        """method: HiGHS's interior point (the default) suits large, degenerate programs such
+        as the offline optimum; its dual simplex ("highs-ds") small ones solved often."""
         variables = len(self._gain)
         if variables == 0:
             return LpSolution(np.zeros(0), 0.0)
@@ -113,11 +115,11 @@ class LpBuilder:
             A_eq=self._eq.matrix(variables),
             b_eq=np.asarray(self._eq.rhs) if self._eq.rhs else None,
             bounds=bounds,
-            # HiGHS's interior point: the programs are large, sparse and very degenerate (many
-            # schedules deliver the same energy), which the simplex methods take 2-3x longer on
-            method="highs-ipm",
+            # the offline optimum's programs are large, sparse and very degenerate (many
+            # schedules deliver the same energy): the simplex methods take 2-3x longer on them
+            method=method,
         )
         solve_s = time.perf_counter() - started_s
         if result.status != 0:
-            raise OptimumError(f"HiGHS failed (status {result.status}): {result.message}")
+            raise SolverError(f"HiGHS failed (status {result.status}): {result.message}")
         return LpSolution(np.asarray(result.x, dtype=np.float64), solve_s)

@@ -1,0 +1,100 @@
+"""When and for which cars the control loop re-plans by the drivers' needs (see schedule.py).
+
+A plan is made when a car whose driver said when it leaves or what it wants is present, and
+made again when the cars change (one arrives, leaves, starts or stops drawing, is paused or
+resumed), when a driver's needs change, and every replan_s in between: cars taper and meters
+move, and the plan's first step is only five minutes long. Cars whose drivers said nothing are
+planned too, as taking what they can until a default stay, so that a plan leaves them their
+part; with no needs known at all there is no plan and cars share fairly.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+
+from ampshare.control.schedule import PlanCar, ScheduleSettings, by_charger_id, plan_currents
+from ampshare.control.tracks import ChargerTrack
+from ampshare.domain import Allocator, CarState, ChargerState, SiteState
+from ampshare.domain.demand import Ceiling, bounds
+from ampshare.domain.loads import steerable_room
+
+logger = logging.getLogger(__name__)
+
+_PLANNED = (CarState.CONNECTED, CarState.CHARGING)
+
+
+class NeedsPlanner:
+    def __init__(self, settings: ScheduleSettings, replan_s: float) -> None:
+        self.settings = settings
+        self.replan_s = replan_s
+        self.plans_made = 0
+        self._planned: dict[str, float] = {}
+        self._key: tuple[object, ...] | None = None
+        self._planned_s: float | None = None
+
+    def next_replan_s(self) -> float:
+        """When the plan in force is next made again if nothing changes before (inf: none)."""
+        if self._planned_s is None:
+            return math.inf
+        return self._planned_s + self.replan_s
+
+    def planned(
+        self,
+        allocator: Allocator,
+        state: SiteState,
+        tracks: Mapping[str, ChargerTrack],
+        now_s: float,
+    ) -> dict[str, float]:
+        """What the plan gives each car now (empty: no needs are known)."""
+        network = allocator.network
+        cars: list[PlanCar] = []
+        key: list[object] = []
+        any_needs = False
+        for i, (charger, charger_id) in enumerate(
+            zip(network.site.chargers, network.charger_ids, strict=True)
+        ):
+            charger_state = state.charger(charger_id)
+            reading = tracks[charger_id].reading
+            if reading is None or not _plannable(charger_state):
+                continue
+            _, ceiling_a, why = bounds(charger, charger_state)
+            waiting = why is Ceiling.WAITING
+            if waiting:  # not drawing yet: it may take what its charger and car allow
+                ceiling_a = min(charger.max_current_a, charger_state.ev_max_a or math.inf)
+            departure_s, wanted_wh = reading.departure_s, reading.energy_wanted_wh
+            any_needs = any_needs or departure_s is not None or wanted_wh is not None
+            remaining_wh = None
+            if wanted_wh is not None:
+                remaining_wh = max(0.0, wanted_wh - (reading.energy_wh or 0.0))
+            cars.append(PlanCar(i, ceiling_a, departure_s, remaining_wh, wanted_wh))
+            key.append((charger_id, waiting, departure_s, wanted_wh))
+        if not any_needs:
+            self._planned, self._key, self._planned_s = {}, None, None
+            return {}
+        due = self._planned_s is None or now_s >= self._planned_s + self.replan_s
+        if due or tuple(key) != self._key:
+            room = steerable_room(network, allocator.environments(state), state)
+            self._planned = by_charger_id(
+                network, plan_currents(network, room, cars, now_s, self.settings)
+            )
+            self._key, self._planned_s = tuple(key), now_s
+            self.plans_made += 1
+            logger.debug(
+                "planned %d cars by their drivers' needs: %s",
+                len(cars),
+                ", ".join(f"{cid} {a:.1f} A" for cid, a in sorted(self._planned.items())),
+            )
+        return self._planned
+
+
+def _plannable(state: ChargerState) -> bool:
+    """A car the plan can give current to now: not stopped, held or paused by the operator, and
+    steered by ampshare (not offline, not ignoring its offer)."""
+    return (
+        state.car in _PLANNED
+        and not state.hold_paused
+        and not state.operator_paused
+        and state.fixed_draw_a is None
+    )
