@@ -21,7 +21,7 @@ LIMIT_A = 32.0
 def _offers(sim: SimulatedChargePoint) -> list[tuple[float, float]]:
     """(arrival, limit) of each offer the charger was sent."""
     return [
-        (r.at_s, float(_limit(r.payload)))
+        (r.at_s, _limit(r.payload))
         for r in sim.station.received
         if r.action == "SetChargingProfile"
         and _profile_id(r.payload) in (profiles.OFFER_TX_ID, profiles.OFFER_DEFAULT_ID)
@@ -32,12 +32,12 @@ def _profile_id(payload: dict[str, object]) -> object:
     return payload.get("charging_profile_id", payload.get("id"))
 
 
-def _limit(payload: dict[str, object]) -> object:
+def _limit(payload: dict[str, object]) -> float:
     schedule = payload["charging_schedule"]
     if isinstance(schedule, list):
         schedule = schedule[0]
     assert isinstance(schedule, dict)
-    return schedule["charging_schedule_period"][0]["limit"]
+    return float(schedule["charging_schedule_period"][0]["limit"])
 
 
 class Pilots:
