@@ -11,6 +11,7 @@ import trustme
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from ampshare.config import Installation, load_installation
 from ampshare.devices.ocpp import profiles
 from ampshare.devices.ocpp.passwords import hash_password
 from ampshare.sim.ocpp import SimulatedChargePoint
@@ -22,7 +23,7 @@ HASH = hash_password(PASSWORD, iterations=1000)
 OTHER_HASH = hash_password("right-secret-0123456789", iterations=1000)
 
 
-def _secured(tmp_path: Path, protocol: str, profile: int = 1, ocpp: str = ""):  # type: ignore[no-untyped-def]
+def _secured(tmp_path: Path, protocol: str, profile: int = 1, ocpp: str = "") -> Installation:
     return group_site(
         tmp_path,
         protocol,
@@ -124,8 +125,6 @@ async def test_a_retired_charger_has_ampshares_profiles_cleared_and_is_not_manag
         "[ocpp]\n", '[ocpp]\nretired_chargers = [{ id = "left" }]\n'
     )
     (retired / "site.toml").write_text(later, encoding="utf-8")
-    from ampshare.config import load_installation
-
     async with serving(load_installation(retired / "site.toml")) as harness:
         sim.url = harness.url
         await sim.connect()
