@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+from ocpp import messages
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
@@ -89,6 +90,9 @@ class OcppServer:
         return "wss" if self.table.security_profile == 2 else "ws"
 
     async def run(self) -> None:
+        # the ocpp package checks payloads in a thread pool by default: a hop per message that
+        # costs more than the check itself and queues under load (see bench_ocpp_load.py)
+        messages.ASYNC_VALIDATION = False
         async with serve(
             self._handle,
             self.table.host,
