@@ -21,7 +21,7 @@ def _problems(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_ocpp_chargers_and_the_ocpp_table_are_read(tmp_path: Path) -> None:
-    text = OCPP_CHARGERS + "\n[ocpp]\nport = 9100\nsecurity_profile = 1\n"
+    text = OCPP_CHARGERS + "\n[ocpp]\nport = 9100\n"
     installation = load_installation(write(tmp_path, "site.toml", text))
     assert installation.ocpp is not None and installation.ocpp.port == 9100
     assert [c.id for c in installation.chargers_on("ocpp1.6")] == ["left", "right"]

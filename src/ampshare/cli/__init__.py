@@ -1,4 +1,5 @@
-"""The command line: `ampshare check`, `allocate`, `simulate`, `demo` and `serve`.
+"""The command line: `ampshare check`, `allocate`, `simulate`, `demo`, `serve` and
+`hash-password`.
 
 Only here is logging configured."""
 
@@ -12,6 +13,7 @@ import typer
 from ampshare.cli.allocate import allocate_command
 from ampshare.cli.check import check_command
 from ampshare.cli.demo import demo_command
+from ampshare.cli.hash_password import hash_password_command
 from ampshare.cli.serve import serve_command
 from ampshare.cli.simulate import simulate_command
 
@@ -42,6 +44,7 @@ app.command("allocate")(allocate_command)
 app.command("demo")(demo_command)
 app.command("simulate")(simulate_command)
 app.command("serve")(serve_command)
+app.command("hash-password")(hash_password_command)
 
 
 def main() -> None:

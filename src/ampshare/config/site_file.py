@@ -23,7 +23,7 @@ from ampshare.config.errors import ConfigError, read_problem
 from ampshare.config.installation import Installation
 from ampshare.config.messages import suggestion, validation_problems
 from ampshare.config.mqtt_schema import MqttTable
-from ampshare.config.ocpp_schema import OcppTable
+from ampshare.config.ocpp_schema import OcppTable, ocpp_problems, resolve_paths
 from ampshare.config.site_schema import (
     ChargerEntry,
     CircuitEntry,
@@ -96,9 +96,10 @@ def parse_installation(data: Mapping[str, Any], path: Path) -> Installation:
     parser = _SiteParser(data)
     site = parser.site()
     problems = parser.problems + parser.domain_problems(site) + parser.device_problems(site)
+    problems += parser.ocpp_problems(path.parent)
     if problems:
         raise ConfigError(path, sorted(problems, key=_file_position))
-    return parser.installation(site)
+    return parser.installation(site, path.parent)
 
 
 def _file_position(problem: Problem) -> tuple[int, int]:
@@ -187,10 +188,25 @@ class _SiteParser:
             )
         return problems
 
-    def installation(self, site: Site) -> Installation:
+    def ocpp_problems(self, base_dir: Path) -> list[Problem]:
+        """What the OCPP settings ask of each other (security profiles, passwords, TLS)."""
+        if "ocpp" in self._raw_tables and self.ocpp is None:
+            return []  # the [ocpp] table itself is broken: reported already
+        names = self._entry_names()
+        chargers = [
+            (entry.id, entry.protocol, entry.ocpp)
+            for _, entry in self.chargers.parsed
+            if entry.protocol in ("ocpp1.6", "ocpp2.0.1")
+        ]
+        return [
+            Problem(names.get(problem.where, problem.where), problem.message)
+            for problem in ocpp_problems(self.ocpp, chargers, base_dir)
+        ]
+
+    def installation(self, site: Site, base_dir: Path) -> Installation:
         return Installation(
             site=site,
-            ocpp=self.ocpp,
+            ocpp=None if self.ocpp is None else resolve_paths(self.ocpp, base_dir),
             mqtt=self.mqtt,
             chargers={entry.id: entry for _, entry in self.chargers.parsed},
             meters={entry.id: entry for _, entry in self.meters.parsed},

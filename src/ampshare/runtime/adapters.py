@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ampshare.config import Installation
+from ampshare.devices.ocpp.server import OcppServer
 from ampshare.runtime.site_runtime import SiteRuntime
 
 
@@ -19,4 +20,7 @@ class Adapter(Protocol):
 
 def build_adapters(installation: Installation, runtime: SiteRuntime) -> list[Adapter]:
     adapters: list[Adapter] = []
+    ocpp = installation.chargers_on("ocpp1.6", "ocpp2.0.1")
+    if ocpp or (installation.ocpp is not None and installation.ocpp.auto_register_circuit):
+        adapters.append(OcppServer(installation, runtime))
     return adapters
