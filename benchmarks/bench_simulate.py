@@ -45,8 +45,8 @@ def main() -> None:
             f"optimum {optimum.total_wh / 1000:,.0f} kWh of {optimum.requested_wh / 1000:,.0f} "
             f"wanted, {optimum.served} served (LP {optimum_s:.1f} s)"
         )
-        for contender in contenders():
-            if contender.name != "ampshare" and not args.compare:
+        for contender in contenders(scenario):
+            if not contender.name.startswith("ampshare") and not args.compare:
                 continue
             run = run_scenario(site, scenario, contender.make, name=contender.name)
             print(

@@ -875,3 +875,35 @@ def test_any_document_gives_a_scenario_or_a_config_error(
         assert all(line.startswith("fuzz.toml: ") for line in exc.lines())
     else:
         assert result.duration_s > 0
+
+
+def test_drivers_share_their_needs_when_the_scenario_says_unless_a_session_says_not(
+    tmp_path: Path, home: Site
+) -> None:
+    text = """
+[scenario]
+drivers_share_needs = true
+
+[[sessions]]
+charger = "driveway"
+arrive = "0:00"
+leave = "8:00"
+energy_kwh = 20
+
+[[sessions]]
+charger = "garage"
+arrive = "1:00"
+energy_kwh = 10
+shares_needs = false
+"""
+    scenario = load_text(tmp_path, home, text)
+    assert [s.shares_needs for s in scenario.sessions] == [True, False]
+    quiet = load_text(tmp_path, home, text.replace("drivers_share_needs = true", ""))
+    assert [s.shares_needs for s in quiet.sessions] == [False, False]
+
+
+def test_drivers_share_needs_must_be_true_or_false(tmp_path: Path, home: Site) -> None:
+    text = '[scenario]\ndrivers_share_needs = "yes"\n\n[[sessions]]\ncharger = "driveway"\n'
+    text += 'arrive = "0:00"\nenergy_kwh = 5\n'
+    _, lines = problems_of(tmp_path, home, text)
+    assert any("drivers_share_needs" in line and "[scenario]" in line for line in lines), lines

@@ -98,6 +98,8 @@ def charger_states(draw: st.DrawFn, charger: Charger) -> ChargerState:
         offer_in_force=draw(st.booleans()),
         ev_max_a=draw(st.one_of(st.none(), st.floats(6, 80))),
         plugged_in_at=T0 + timedelta(minutes=draw(st.integers(0, 600))),
+        # a schedule's wish (the control loop's planner), for some cars
+        planned_a=draw(st.one_of(st.none(), st.floats(0, charger.max_current_a))),
     )
 
 

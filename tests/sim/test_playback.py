@@ -74,8 +74,19 @@ def _garage_day() -> Scenario:
     )
 
 
+def _needs_told(scenario: Scenario) -> Scenario:
+    return replace(
+        scenario, sessions=tuple(replace(s, shares_needs=True) for s in scenario.sessions)
+    )
+
+
 @pytest.mark.parametrize(
-    ("site", "scenario"), [(house_site(), _evening()), (seed_site(), _garage_day())]
+    ("site", "scenario"),
+    [
+        (house_site(), _evening()),
+        (seed_site(), _garage_day()),
+        (seed_site(), _needs_told(_garage_day())),
+    ],
 )
 def test_jumping_over_quiet_stretches_decides_exactly_what_every_second_decides(
     site: Site, scenario: Scenario
@@ -158,3 +169,39 @@ def test_a_full_car_at_a_busy_site_is_paused_once_and_stays_paused() -> None:
     assert playback.sim.chargers["left"].pilot_a == 0
     assert playback.sim.chargers["right"].pilot_a == playback.sim.chargers["third"].pilot_a == 20
     assert result.over_breaker_s == 0
+
+
+def _leaving_early() -> Scenario:
+    """On 40 A, a car that takes 32 A wants 12 kWh and leaves after 2 h 15 min; the other
+    wants 18 kWh and stays 10 h."""
+    return Scenario(
+        "leaving early",
+        duration_s=10 * 3600,
+        sessions=(
+            Session("early", "left", 60, 60 + 2.25 * 3600, 12_000, CAR),
+            Session("late", "right", 120, None, 18_000, CAR),
+        ),
+    )
+
+
+def test_told_when_a_car_leaves_ampshare_gives_it_what_it_needs_and_the_other_later() -> None:
+    shared = run_scenario(seed_site(), _leaving_early())
+    told = run_scenario(seed_site(), _needs_told(_leaving_early()))
+    early_shared, _ = shared.sessions
+    early_told, late_told = told.sessions
+    # sharing evenly (20 A each), the early car leaves short
+    assert early_shared.delivered_wh < 11_000
+    # told its departure, ampshare gives it the circuit, and the other catches up after
+    assert early_told.served and late_told.served
+    assert early_told.delivered_wh > early_shared.delivered_wh + 1_000
+    assert told.over_limit_s == 0 and told.over_breaker_s == 0
+
+
+def test_a_plan_is_made_again_when_cars_come_and_go_and_every_15_minutes() -> None:
+    playback = Playback(seed_site(), _needs_told(_leaving_early()))
+    playback.run()
+    loop = playback.sim.controller
+    assert isinstance(loop, ControlLoop) and loop.planner is not None
+    # a few for the arrivals, starts and the departure, and one every 15 min while cars that
+    # want energy are present (about 4.5 h here); not one at every reading
+    assert 15 < loop.planner.plans_made < 40

@@ -3,9 +3,16 @@
 A plan is made when a car whose driver said when it leaves or what it wants is present, and
 made again when the cars change (one arrives, leaves, starts or stops drawing, is paused or
 resumed), when a driver's needs change, and every replan_s in between: cars taper and meters
-move, and the plan's first step is only five minutes long. Cars whose drivers said nothing are
-planned too, as taking what they can until a default stay, so that a plan leaves them their
-part; with no needs known at all there is no plan and cars share fairly.
+move, and the plan's first step is only five minutes long.
+
+A car the plan gives all it can take now is not held to that amount until the next plan: its
+ceiling may rise before then (a tapering car's cap lifts once it draws near it), and it then
+takes more, sharing fairly with the others. A car planned below its ceiling is held to its
+plan: its draw moves, but the plan does not flap with every reading.
+
+Cars whose drivers said nothing are planned too, as taking what they can until a default stay,
+so that a plan leaves them their part; with no needs known at all there is no plan and cars
+share fairly.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from ampshare.domain.loads import steerable_room
 logger = logging.getLogger(__name__)
 
 _PLANNED = (CarState.CONNECTED, CarState.CHARGING)
+_AT_CEILING_A = 0.05  # a plan this close to a car's ceiling gives it all it can take
 
 
 class NeedsPlanner:
@@ -76,15 +84,20 @@ class NeedsPlanner:
         due = self._planned_s is None or now_s >= self._planned_s + self.replan_s
         if due or tuple(key) != self._key:
             room = steerable_room(network, allocator.environments(state), state)
-            self._planned = by_charger_id(
-                network, plan_currents(network, room, cars, now_s, self.settings)
-            )
+            planned = plan_currents(network, room, cars, now_s, self.settings)
+            for car in cars:
+                if planned.get(car.charger, 0.0) >= car.ceiling_a - _AT_CEILING_A:
+                    planned[car.charger] = network.site.chargers[car.charger].max_current_a
+            self._planned = by_charger_id(network, planned)
             self._key, self._planned_s = tuple(key), now_s
             self.plans_made += 1
             logger.debug(
                 "planned %d cars by their drivers' needs: %s",
                 len(cars),
-                ", ".join(f"{cid} {a:.1f} A" for cid, a in sorted(self._planned.items())),
+                ", ".join(
+                    _described(network.charger_ids[car.charger], car, now_s, self._planned)
+                    for car in cars
+                ),
             )
         return self._planned
 
@@ -97,4 +110,13 @@ def _plannable(state: ChargerState) -> bool:
         and not state.hold_paused
         and not state.operator_paused
         and state.fixed_draw_a is None
+    )
+
+
+def _described(charger_id: str, car: PlanCar, now_s: float, planned: dict[str, float]) -> str:
+    leaves = "?" if car.departure_s is None else f"{(car.departure_s - now_s) / 3600:.1f} h"
+    wants = "?" if car.remaining_wh is None else f"{car.remaining_wh / 1000:.1f} kWh"
+    return (
+        f"{charger_id} {planned.get(charger_id, 0.0):.1f} A "
+        f"(up to {car.ceiling_a:.1f} A, wants {wants}, leaves in {leaves})"
     )

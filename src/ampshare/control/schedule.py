@@ -21,9 +21,10 @@ The program, for the cars present now (future arrivals are unknown):
   the room it has now (meters' other load and unreachable chargers taken off).
 - Objective, in order of weight: energy delivered before departure; sooner rather than later
   (a car that leaves early cannot wait, and cars that arrive later will want the room then);
-  within the first step, each car's first 6 A before anyone's next 6 A (the shares stay as fair
-  as the needs allow, and whole minimums keep cars from being paused for a plan's fraction of
-  an amp); and a little more weight on the cars that want less, so more of them are fully served.
+  within the first step, each car's minimum (6 A) before anyone's next amp, then amp by amp
+  (whole minimums keep cars from being paused for a plan's fraction of an amp, and the rest is
+  shared as evenly as the needs allow: two cars alike get 16/16, not 20/12); and a little
+  more weight on the cars that want less, so that more of them are fully served.
 
 The allocation then gives each car what the plan gives it before sharing what is left (see
 ampshare.domain.allocation): the plan decides amounts, the allocation keeps every limit.
@@ -62,12 +63,19 @@ class ScheduleSettings:
     # the weight of energy falls by this share a day later (and by step_discount a step)
     earliness_per_day: float = 0.1
     step_discount: float = 0.99
-    # within the first step each car's first share is worth more than its next, and so on
-    share_a: float = J1772_MIN_CURRENT_A
-    share_discount: float = 0.0005
+    # within the first step each car's first share (its minimum) is worth more than its next
+    # ones, each worth a little less than the one before: whole minimums first, then the rest
+    # shared as evenly as the needs allow, in steps of next_share_a
+    first_share_a: float = J1772_MIN_CURRENT_A
+    next_share_a: float = 1.0
+    share_discount: float = 0.0001
     # a car that wants less than small_car_wh weighs up to this much more (small_car_wh / wanted)
     small_car_bonus: float = 0.2
     small_car_wh: float = 10_000.0
+    # a car's minimum now weighs this much more than energy, for every car: a car is paused
+    # for the plan only when that delivers more energy before the cars leave, or lets a car
+    # that wants 10 kWh or less finish before one that wants more than twice as much
+    minimum_bonus: float = 0.1
     # a driver who said nothing of departure: planned as leaving this long from now
     default_stay_s: float = 8 * SECONDS_PER_HOUR
     # cars draw about this share of their offer: the energy a planned current delivers
@@ -163,16 +171,16 @@ def _add_car(
             break
         wh_per_a = watts * plugged_s / SECONDS_PER_HOUR * settings.draw_share
         middle_s = start_s + plugged_s / 2
-        gain = (
+        value = (
             wh_per_a
-            * weight
             * settings.step_discount**step
             * (1.0 - settings.earliness_per_day * middle_s / SECONDS_PER_DAY)
         )
         if step == 0:
-            column = _shared_column(builder, car.ceiling_a, gain, settings)
+            minimum_gain = value * (1.0 + settings.minimum_bonus)
+            column = _shared_column(builder, car.ceiling_a, value * weight, minimum_gain, settings)
         else:
-            column = builder.variable(car.ceiling_a, gain)
+            column = builder.variable(car.ceiling_a, value * weight)
         columns[car.charger, step] = (column, plugged_s / (end_s - start_s))
         energy_columns.append(column)
         energy_per_a.append(wh_per_a)
@@ -182,16 +190,25 @@ def _add_car(
 
 
 def _shared_column(
-    builder: LpBuilder, ceiling_a: float, gain: float, settings: ScheduleSettings
+    builder: LpBuilder,
+    ceiling_a: float,
+    gain: float,
+    minimum_gain: float,
+    settings: ScheduleSettings,
 ) -> int:
-    """A current made of shares, each worth a little less than the one before."""
+    """A current made of shares: the minimum, worth minimum_gain a watt-hour, then amps each
+    worth a little less than the one before."""
     total = builder.variable(ceiling_a)
     shares: list[int] = []
     taken_a = 0.0
     while taken_a < ceiling_a - 1e-9:
-        size_a = min(settings.share_a, ceiling_a - taken_a)
-        discount = 1.0 - settings.share_discount * len(shares)
-        shares.append(builder.variable(size_a, gain * discount))
+        if shares:
+            size_a = settings.next_share_a
+            share_gain = gain * (1.0 - settings.share_discount * len(shares))
+        else:
+            size_a, share_gain = settings.first_share_a, minimum_gain
+        size_a = min(size_a, ceiling_a - taken_a)
+        shares.append(builder.variable(size_a, share_gain))
         taken_a += size_a
     builder.equal([total, *shares], [1.0, *([-1.0] * len(shares))], 0.0)
     return total

@@ -15,7 +15,7 @@ in the order that waterfill.py explains: the same state always gives the same of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -331,7 +331,8 @@ class _Run:
             ks, constraints = self._fill_constraints(group)
             filled = water_fill(group, self.lo, self.hi, constraints)
             self._record(group, ks, filled)
-            self._add_fill_to_load(group, filled.values)
+            # what the cars are offered, rounded down: cars admitted later may use the rest
+            self._add_fill_to_load(group, self.offers)
 
     def _fill_planned(self) -> None:
         """Raise the admitted cars towards what the schedule planned for them (cars it has no
@@ -346,7 +347,9 @@ class _Run:
         for class_priority in sorted({priority[i] for i in self.admitted}, reverse=True):
             group = [i for i in self.admitted if priority[i] == class_priority]
             _, constraints = self._fill_constraints(group)
-            values = water_fill(group, lo, capped, constraints).values
+            filled = water_fill(group, lo, capped, constraints).values
+            # in offer steps, as offers are made: what is left is then exactly what is left
+            values = {i: max(lo[i], floor_to_step(filled[i])) for i in group}
             self._add_fill_to_load(group, values)
             for i in group:
                 self.minimum[i] = lo[i]
@@ -430,7 +433,9 @@ class _Run:
                 self._shared[key] = result
         return result
 
-    def _add_fill_to_load(self, group: list[int], values: Mapping[int, float]) -> None:
+    def _add_fill_to_load(
+        self, group: list[int], values: Sequence[float] | Mapping[int, float]
+    ) -> None:
         load, lo, terms = self.load, self.lo, self.compiled.terms
         for i in group:
             raised_a = values[i] - lo[i]

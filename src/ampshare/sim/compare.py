@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ampshare.control.settings import LoopSettings
 from ampshare.domain import Site
 from ampshare.domain.network import ConstraintKind, Network, compile_network
 from ampshare.sim.controller import Controller
@@ -27,9 +28,21 @@ class Contender:
     make: Callable[[Site], Controller]
 
 
-def contenders() -> list[Contender]:
-    """ampshare first, then the baselines from the oldest practice to the most dynamic."""
+FAIR_SHARE_ONLY = "ampshare, needs unused"
+
+
+def contenders(scenario: Scenario | None = None) -> list[Contender]:
+    """ampshare first, then the baselines from the oldest practice to the most dynamic. When
+    drivers share their needs in the scenario, also ampshare as if they did not."""
     result = [Contender("ampshare", "ampshare's control loop", ampshare_loop())]
+    if scenario is not None and any(s.shares_needs for s in scenario.sessions):
+        result.append(
+            Contender(
+                FAIR_SHARE_ONLY,
+                "ampshare sharing fairly, without the drivers' departures and energies",
+                ampshare_loop(LoopSettings(schedule=None)),
+            )
+        )
     for strategy in BASELINES:
         result.append(Contender(strategy.name, strategy.description, strategy))
     return result
@@ -50,7 +63,7 @@ def compare(
     progress: Callable[[str], None] | None = None,
 ) -> Comparison:
     runs = []
-    for contender in contenders():
+    for contender in contenders(scenario):
         if only is not None and contender.name not in only:
             continue
         if progress:

@@ -29,7 +29,7 @@ from ampshare.devices.ocpp.calls import RESPONSE_TIMEOUT_S
 from ampshare.devices.ocpp.context import ServerContext
 from ampshare.devices.ocpp.link import OcppLink
 from ampshare.devices.ocpp.registry import Registry
-from ampshare.devices.ocpp.session import ChargerSession, ChargerSetup
+from ampshare.devices.ocpp.session import ChargerSession, ChargerSetup, NeedsMemory
 from ampshare.devices.ocpp.v16 import Csms16
 from ampshare.devices.ocpp.v201 import Csms21, Csms201
 from ampshare.domain import Charger
@@ -84,6 +84,7 @@ class OcppServer:
             weakref.WeakKeyDictionary()
         )
         self._connections: dict[str, ServerConnection] = {}
+        self._needs = NeedsMemory()  # what drivers said, kept across reconnections
 
     @property
     def scheme(self) -> str:
@@ -214,7 +215,7 @@ class OcppServer:
         port: LoopPort,
         role: Role,
     ) -> None:
-        session = ChargerSession(setup, port, self.runtime.now_s)
+        session = ChargerSession(setup, port, self.runtime.now_s, self._needs)
         device = _HANDLERS[protocol](connection, session, self.context, self.response_timeout_s)
         link = OcppLink(
             device,

@@ -40,9 +40,46 @@ class ChargerSetup:
         return self.charger.effective_start_current_a != self.charger.fallback_current_a
 
 
+@dataclass
+class _Needs:
+    transaction_id: str | None
+    ev_max_a: float | None
+    departure_s: float | None
+    energy_wanted_wh: float | None
+
+
+class NeedsMemory:
+    """What drivers said (NotifyEVChargingNeeds), kept across reconnections: a charger that
+    reconnects mid-transaction does not say it again, and its car still leaves when it said."""
+
+    def __init__(self) -> None:
+        self._by_charger: dict[str, _Needs] = {}
+
+    def keep(self, charger_id: str, needs: _Needs) -> None:
+        self._by_charger[charger_id] = needs
+
+    def forget(self, charger_id: str) -> None:
+        self._by_charger.pop(charger_id, None)
+
+    def recall(self, charger_id: str, transaction_id: str) -> _Needs | None:
+        needs = self._by_charger.get(charger_id)
+        if needs is None:
+            return None
+        if needs.transaction_id is None:  # told before its transaction began: it is this one
+            needs.transaction_id = transaction_id
+        return needs if needs.transaction_id == transaction_id else None
+
+
 class ChargerSession:
-    def __init__(self, setup: ChargerSetup, port: LoopPort, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        setup: ChargerSetup,
+        port: LoopPort,
+        clock: Callable[[], float],
+        needs: NeedsMemory | None = None,
+    ) -> None:
         self.setup = setup
+        self._memory = needs or NeedsMemory()
         self.port = port
         self.clock = clock
         self.car = CarState.NONE
@@ -91,6 +128,7 @@ class ChargerSession:
             self.energy_wh = None
             self._register_start_wh = None
             self.ev_max_a = self.departure_s = self.energy_wanted_wh = None
+            self._memory.forget(self.charger_id)
             self.car_left.set()
         self.car = car
 
@@ -98,6 +136,10 @@ class ChargerSession:
         self.transaction_id = transaction_id
         self._register_start_wh = register_wh
         self.energy_wh = 0.0 if register_wh is not None else None
+        needs = self._memory.recall(self.charger_id, transaction_id)
+        if needs is not None and self.departure_s is None and self.energy_wanted_wh is None:
+            self.ev_max_a = self.ev_max_a if needs.ev_max_a is None else needs.ev_max_a
+            self.departure_s, self.energy_wanted_wh = needs.departure_s, needs.energy_wanted_wh
 
     def end_transaction(self) -> None:
         self.transaction_id = None
@@ -124,4 +166,8 @@ class ChargerSession:
         self.ev_max_a = ev_max_a
         self.departure_s = None if departure is None else departure.timestamp()
         self.energy_wanted_wh = energy_wanted_wh
+        self._memory.keep(
+            self.charger_id,
+            _Needs(self.transaction_id, ev_max_a, self.departure_s, energy_wanted_wh),
+        )
         self.report()
