@@ -55,7 +55,8 @@ def main() -> None:
                 f"served {run.served:3d}/{len(run.sessions)}  "
                 f"over limit {run.over_limit_s:6,.0f} s  "
                 f"over breaker {run.over_breaker_s:6,.0f} s  "
-                f"{days / run.wall_s:6.2f} sim days/s ({run.wall_s:,.0f} s)"
+                f"{days / run.wall_s:6.2f} sim days/s ({run.wall_s:,.0f} s wall, "
+                f"{run.cpu_s:,.0f} s cpu: a week in {7 * run.cpu_s / days:,.0f} s)"
             )
 
 

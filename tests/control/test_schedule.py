@@ -109,3 +109,9 @@ def test_default_settings_plan_in_growing_steps_up_to_two_days() -> None:
     ends = settings.step_ends_s
     assert ends[0] == 300 and list(ends) == sorted(ends)
     assert settings.horizon_s == 2 * 24 * HOUR_S
+
+
+def test_a_car_alone_in_the_plan_on_a_shared_circuit_is_held_to_that_circuit() -> None:
+    network = compile_network(seed_site(50))
+    planned = plan_currents(network, [12.0], [_car(0, 3, 20)], NOW_S)
+    assert planned == {0: 12.0}

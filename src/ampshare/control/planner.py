@@ -1,8 +1,8 @@
 """When and for which cars the control loop re-plans by the drivers' needs (see schedule.py).
 
 A plan is made when a car whose driver said when it leaves or what it wants is present, and
-made again when the cars change (one arrives, leaves, starts or stops drawing, is paused or
-resumed), when a driver's needs change, and every replan_s in between: cars taper and meters
+made again when the cars change (one arrives, leaves, stops drawing, is paused or resumed),
+when a driver's needs change, and every replan_s in between: cars taper and meters
 move, and the plan's first step is only five minutes long.
 
 A car the plan gives all it can take now is not held to that amount until the next plan: its
@@ -68,8 +68,7 @@ class NeedsPlanner:
             if reading is None or not _plannable(charger_state):
                 continue
             _, ceiling_a, why = bounds(charger, charger_state)
-            waiting = why is Ceiling.WAITING
-            if waiting:  # not drawing yet: it may take what its charger and car allow
+            if why is Ceiling.WAITING:  # not drawing yet: it may take what its charger allows
                 ceiling_a = min(charger.max_current_a, charger_state.ev_max_a or math.inf)
             departure_s, wanted_wh = reading.departure_s, reading.energy_wanted_wh
             any_needs = any_needs or departure_s is not None or wanted_wh is not None
@@ -77,7 +76,7 @@ class NeedsPlanner:
             if wanted_wh is not None:
                 remaining_wh = max(0.0, wanted_wh - (reading.energy_wh or 0.0))
             cars.append(PlanCar(i, ceiling_a, departure_s, remaining_wh, wanted_wh))
-            key.append((charger_id, waiting, departure_s, wanted_wh))
+            key.append((charger_id, departure_s, wanted_wh))
         if not any_needs:
             self._planned, self._key, self._planned_s = {}, None, None
             return {}

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ampshare.domain.electrical import J1772_MIN_CURRENT_A
 from ampshare.domain.network import Network
@@ -103,7 +103,7 @@ def plan_currents(
     """The current (A) each car should get now, by charger index. room: what each constraint
     of the network leaves for these cars (amps, or watts on a power constraint)."""
     settings = settings or ScheduleSettings()
-    cars = [car for car in cars if car.ceiling_a > 0]
+    cars = _within_own_circuits(network, room, cars)
     if not cars:
         return {}
     departures = {car.charger: _departure_s(car, now_s, settings) for car in cars}
@@ -115,11 +115,12 @@ def plan_currents(
         stay_s = departures[car.charger] - now_s
         _add_car(builder, columns, network, car, stay_s=stay_s, ends=ends, settings=settings)
     limits = PhasorLimits(builder)
+    shared = _shared_constraints(network, {car.charger for car in cars})
     for step in range(len(ends)):
-        for k, constraint in enumerate(network.constraints):
+        for k, members in shared:
             terms = [
                 (column[0], coeff * column[1])
-                for i, coeff in zip(constraint.members, constraint.coeffs, strict=True)
+                for i, coeff in members
                 if (column := columns.get((i, step))) is not None
             ]
             if terms:
@@ -131,6 +132,42 @@ def plan_currents(
         for car in cars
         if (car.charger, 0) in columns
     }
+
+
+def _within_own_circuits(
+    network: Network, room: Sequence[float], cars: Sequence[PlanCar]
+) -> list[PlanCar]:
+    """The cars that can take current, each with its ceiling lowered to what the constraints it
+    is the only planned car on allow (its branch circuit, usually): bounds, not rows."""
+    ceilings = {car.charger: car.ceiling_a for car in cars}
+    for k, constraint in enumerate(network.constraints):
+        planned = [
+            (i, coeff)
+            for i, coeff in zip(constraint.members, constraint.coeffs, strict=True)
+            if i in ceilings
+        ]
+        if len(planned) == 1:
+            i, coeff = planned[0]
+            ceilings[i] = min(ceilings[i], room[k] / abs(coeff))
+    return [
+        replace(car, ceiling_a=ceilings[car.charger]) for car in cars if ceilings[car.charger] > 0
+    ]
+
+
+def _shared_constraints(
+    network: Network, planned: set[int]
+) -> list[tuple[int, list[tuple[int, complex]]]]:
+    """The constraints two or more of the planned cars share, with those cars' coefficients."""
+    shared = []
+    for k, constraint in enumerate(network.constraints):
+        members = [
+            (i, coeff)
+            for i, coeff in zip(constraint.members, constraint.coeffs, strict=True)
+            if i in planned
+        ]
+        if len(members) > 1:
+            shared.append((k, members))
+    return shared
 
 
 def _departure_s(car: PlanCar, now_s: float, settings: ScheduleSettings) -> float:
