@@ -91,6 +91,22 @@ class Harness:
     def url(self) -> str:
         return f"{self.server.scheme}://127.0.0.1:{self.server.port}"
 
+    async def two_cars_sharing(
+        self, protocol: str
+    ) -> tuple[SimulatedChargePoint, SimulatedChargePoint]:
+        """left and right connected, a hungry car on each, at 16/16 on the 32 A group."""
+        left = self.charge_point("left", protocol)
+        right = self.charge_point("right", protocol)
+        await left.connect()
+        await right.connect()
+        await left.plug_in(HUNGRY, 60_000)
+        await right.plug_in(HUNGRY, 60_000)
+        await eventually(
+            lambda: (left.station.pilot_a(), right.station.pilot_a()) == (16.0, 16.0),
+            what="16/16",
+        )
+        return left, right
+
     def charge_point(
         self, charger_id: str, protocol: str, spec: StationSpec | None = None, **kwargs: object
     ) -> SimulatedChargePoint:
@@ -119,10 +135,11 @@ async def serving(
     finally:
         for sim in harness.sims:
             with contextlib.suppress(Exception):
-                await sim.close()
+                await asyncio.wait_for(sim.close(), 15)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # a server that does not stop when told is a failure, not a hang
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
 
 
 async def eventually(

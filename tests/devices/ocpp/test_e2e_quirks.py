@@ -19,13 +19,7 @@ async def test_a_refused_offer_counts_the_charger_at_its_rating_and_is_retried(
     tmp_path: Path, protocol: str
 ) -> None:
     async with serving(group_site(tmp_path, protocol)) as harness:
-        left = harness.charge_point("left", protocol)
-        right = harness.charge_point("right", protocol)
-        await left.connect()
-        await right.connect()
-        await left.plug_in(HUNGRY, 60_000)
-        await right.plug_in(HUNGRY, 60_000)
-        await eventually(lambda: right.station.pilot_a() == 16.0, what="16/16")
+        left, right = await harness.two_cars_sharing(protocol)
         # left's firmware starts refusing every profile: it may draw its full 32 A
         left.station.spec.accepts_profiles = False
         await right.disconnect()  # right's lease lapses; ampshare re-allocates

@@ -120,16 +120,7 @@ async def test_a_lost_charger_counts_at_its_offer_until_its_lease_lapses(
     tmp_path: Path, protocol: str
 ) -> None:
     async with serving(group_site(tmp_path, protocol)) as harness:
-        left = harness.charge_point("left", protocol)
-        right = harness.charge_point("right", protocol)
-        await left.connect()
-        await right.connect()
-        await left.plug_in(HUNGRY, 60_000)
-        await right.plug_in(HUNGRY, 60_000)
-        await eventually(
-            lambda: (left.station.pilot_a(), right.station.pilot_a()) == (16.0, 16.0),
-            what="16/16",
-        )
+        left, right = await harness.two_cars_sharing(protocol)
         await left.disconnect()
         pilots = Pilots(left, right)
         # left keeps 16 A by its profile until the lease lapses; then its baseline, 6 A
