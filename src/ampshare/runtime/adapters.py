@@ -19,4 +19,8 @@ class Adapter(Protocol):
 
 def build_adapters(installation: Installation, runtime: SiteRuntime) -> list[Adapter]:
     adapters: list[Adapter] = []
+    if installation.mqtt is not None:
+        from ampshare.devices.mqtt import MqttBridge  # noqa: PLC0415 (only sites with a broker)
+
+        adapters.append(MqttBridge(installation, installation.mqtt, runtime))
     return adapters
