@@ -76,7 +76,7 @@ class OpenevseUnit:
         self.problems: list[str] | None = None  # None: not known yet
         self.shaper_on = True  # <base>/shaper: the shaper can be turned off until a reboot
         self.attached = False
-        self.claimed = False  # a claim was sent on this connection
+        self._claim_held = False  # the unit echoed a claim of ampshare's on this connection
         self._held_sent = False
         self._lease_s: float | None = None
         self._emit_handle: asyncio.TimerHandle | None = None
@@ -174,8 +174,14 @@ class OpenevseUnit:
             self._update()
 
     def _claim(self, doc: dict[str, Any]) -> None:
-        # {"state": "null"}: the unit holds no MQTT claim (it rebooted, or it was released)
-        if doc.get("state") == "null" and self.claimed and self.last_offer_a is not None:
+        """The unit's echo of the MQTT claim it holds. {"state": "null"} after it held ours:
+        it rebooted, or someone released it. (It also publishes this topic when another
+        client's claim changes, so a "null" before ours arrived means nothing.)"""
+        if doc.get("state") != "null":
+            self._claim_held = True
+            return
+        if self._claim_held and self.last_offer_a is not None:
+            self._claim_held = False
             logger.warning(
                 "charger %s: the unit lost ampshare's claim: sending it again", self.charger_id
             )
@@ -262,5 +268,5 @@ class OpenevseUnit:
             whole_a = 0
         else:
             claim = {"state": "active", "charge_current": whole_a, "max_current": whole_a}
-        self.claimed = self._outbox.post(Outgoing(f"{self.base}/claim/set", json.dumps(claim)))
+        self._outbox.post(Outgoing(f"{self.base}/claim/set", json.dumps(claim)))
         return float(whole_a)

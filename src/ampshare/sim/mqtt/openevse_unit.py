@@ -40,6 +40,7 @@ from ampshare.sim.mqtt.openevse_firmware import (
 )
 
 _STEP_S = 0.05
+_RECONNECT_S = 0.5  # a unit tries its broker again this soon (every 10 s on a real one)
 _MONITOR_S = 1.0  # EVSE_MONITOR_POLL_TIME: amp/voltage/power while charging
 _LEADING_INT = re.compile(r"^\s*([+-]?\d+)")
 
@@ -124,6 +125,20 @@ class SimOpenevseUnit:
     # MQTT ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
+        """Run the unit until cancelled: its controller and shaper always, its MQTT
+        connection whenever the broker is there (it reconnects by itself, as units do)."""
+        ticking = asyncio.create_task(self._tick_forever())
+        try:
+            while True:
+                with contextlib.suppress(aiomqtt.MqttError):
+                    await self._connection()
+                await asyncio.sleep(_RECONNECT_S)
+        finally:
+            ticking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticking
+
+    async def _connection(self) -> None:
         s = self.settings
         will = aiomqtt.Will(
             s.announce,
@@ -133,22 +148,17 @@ class SimOpenevseUnit:
         async with aiomqtt.Client(
             self.broker.host, self.broker.port, identifier=s.base, will=will, keepalive=5
         ) as client:
-            self._client = client
-            hello = {"state": "connected", "id": self.long_id, "name": s.base, "mqtt": s.base}
-            hello["http"] = "http://192.0.2.10/"
-            await client.publish(s.announce, json.dumps(hello), retain=True)
-            for leaf in ("claim/set", "shaper/set", "override/set", "config/set"):
-                await client.subscribe(f"{s.base}/{leaf}")
-            if s.shaper.enabled or s.live_pwr_topic:
-                await self._subscribe_live_power()
-            await self._publish_initial_state()
-            listener = asyncio.create_task(self._listen(client))
             try:
-                await self._tick_forever()
+                self._client = client
+                hello = {"state": "connected", "id": self.long_id, "name": s.base}
+                hello.update(mqtt=s.base, http="http://192.0.2.10/")
+                await client.publish(s.announce, json.dumps(hello), retain=True)
+                for leaf in ("claim/set", "shaper/set", "override/set", "config/set"):
+                    await client.subscribe(f"{s.base}/{leaf}")
+                await self._subscribe_live_power()
+                await self._publish_initial_state()
+                await self._listen(client)
             finally:
-                listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
-                    await listener
                 self._client = None
 
     async def _subscribe_live_power(self) -> None:
@@ -267,7 +277,7 @@ class SimOpenevseUnit:
             if self.claims.version != self._claims_seen:
                 self._claims_seen = self.claims.version
                 await self._apply_claims()
-            self.charger.advance(now_s)
+            self.charger.advance(self._now())
             await self._publish_state_change()
             if now_s >= next_monitor_s:
                 next_monitor_s += _MONITOR_S
@@ -358,7 +368,8 @@ class SimOpenevseUnit:
 
     async def _raw(self, topic: str, payload: str, retain: bool = False) -> None:
         if self._client is not None:
-            await self._client.publish(topic, payload, retain=retain)
+            with contextlib.suppress(aiomqtt.MqttError):  # lost with the connection
+                await self._client.publish(topic, payload, retain=retain)
 
 
 def _json(text: str) -> dict[str, Any] | None:
