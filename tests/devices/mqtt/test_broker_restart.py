@@ -78,18 +78,17 @@ async def test_broker_stopped_and_restarted(own_broker: LocalBroker, tmp_path: P
         )
         events = [e for e in world.runtime.events if e.at_s >= back_s]
         first_sample = min(e.at_s for e in events if e.kind == "sample")
-        for charger_id in CHARGERS:
+        offers: dict[str, float] = {}
+        for event in events:
+            if event.kind != "command" or not isinstance(event.value, Command):
+                continue
+            charger_id = event.device
             first_reading = min(
                 e.at_s for e in events if e.kind == "reading" and e.device == charger_id
             )
-            raises = [
-                e.at_s
-                for e in events
-                if e.kind == "command"
-                and e.device == charger_id
-                and isinstance(e.value, Command)
-                and e.value.offer_a > 0
-            ]
-            assert raises, f"{charger_id} was never raised after the broker came back"
-            assert min(raises) > first_reading, f"{charger_id} raised before it was read anew"
-            assert min(raises) > first_sample, f"{charger_id} raised before the meter was read"
+            assert event.at_s > first_reading, f"{charger_id} sent an offer before it was read"
+            offers[charger_id] = event.value.offer_a
+            if event.at_s < first_sample:
+                # the meter not read yet: stale, its circuit's chargers get the safe budget
+                assert sum(offers.values()) <= 12.0, f"{offers} above the safe budget"
+        assert all(offers.get(c, 0) > 6 for c in CHARGERS), offers

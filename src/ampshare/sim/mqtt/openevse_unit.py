@@ -86,7 +86,7 @@ class SimOpenevseUnit:
         self.charger = SimCharger(
             f"openevse-{settings.short_id}",
             max_current_a=settings.max_current_a,
-            start_current_a=settings.max_current_a,
+            start_current_a=0.0,  # the claims decide, from the first moment
             fallback_current_a=settings.max_current_a,
             voltage_v=settings.voltage_v,
             follow_delay_s=settings.follow_delay_s,
@@ -101,7 +101,9 @@ class SimOpenevseUnit:
         self._client: aiomqtt.Client | None = None
         self._claims_seen = -1
         self._published_state: tuple[int, bool] | None = None
-        self._evaluate()
+        # at boot the shaper has no data yet: its first loop pauses the unit
+        self.shaper.loop(self.claims, settings.min_current_a, now_s)
+        self._command_pilot(now_s)
 
     # the car ------------------------------------------------------------------------------
 
@@ -109,7 +111,9 @@ class SimOpenevseUnit:
         self.charger.plug_in(car, self._now())
 
     def unplug(self) -> None:
-        self.charger.unplug(self._now())
+        now_s = self._now()
+        self.charger.unplug(now_s)
+        self._command_pilot(now_s)  # the claims outlive the session
 
     @property
     def drawing_a(self) -> float:
@@ -293,15 +297,19 @@ class SimOpenevseUnit:
         s = self.settings
         return target.state != "disabled", pilot_a(target, s.max_current_a, s.min_current_a)
 
-    async def _apply_claims(self) -> None:
+    def _command_pilot(self, now_s: float) -> bool:
+        """Take what the claims leave; True if the pilot (in amps) changed."""
         active, pilot = self._evaluate()
-        now_s = self._now()
         changed_pilot = pilot != self.pilot_setting_a
         self.active, self.pilot_setting_a = active, pilot
         self.charger.command(float(pilot) if active else 0.0, None, now_s)
+        return changed_pilot
+
+    async def _apply_claims(self) -> None:
+        changed_pilot = self._command_pilot(self._now())
         await self._publish_claim()
         if changed_pilot:
-            await self._publish({"pilot": pilot})
+            await self._publish({"pilot": self.pilot_setting_a})
         shaper = self.shaper
         await self._publish(
             {
