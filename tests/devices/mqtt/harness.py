@@ -30,15 +30,15 @@ from ampshare.sim.mqtt.shelly import PhaseLoad, SimShellyEm
 
 # quick timers, so that a test takes seconds: the rules are the loop's own
 FAST = LoopSettings(
-    confirmation_timeout_s=3.0,
-    car_follow_s=2.0,
+    confirmation_timeout_s=2.0,
+    car_follow_s=1.0,
     min_change_interval_s=1.0,
-    min_pause_s=4.0,
-    meter_timeout_s=3.0,
+    min_pause_s=3.0,
+    meter_timeout_s=2.0,
     charger_timeout_s=20.0,
-    lease_refresh_s=2.0,
+    lease_refresh_s=1.0,
 )
-DATA_MAXINTERVAL_S = 10  # the units' shaper data timeout: >= 2 refreshes + 4 s
+DATA_MAXINTERVAL_S = 6  # the units' shaper data timeout: >= 2 refreshes + 4 s
 VOLTAGE_V = 240.0
 
 
@@ -204,6 +204,19 @@ class Observer:
 async def publish(broker: BrokerAddress, topic: str, payload: str, retain: bool = False) -> None:
     async with aiomqtt.Client(broker.host, broker.port) as client:
         await client.publish(topic, payload, qos=1, retain=retain)
+
+
+async def retained_payload(broker: BrokerAddress, topic: str) -> str | None:
+    """What the broker retains on a topic: what a client subscribing now is given first."""
+    async with aiomqtt.Client(broker.host, broker.port) as client:
+        await client.subscribe(topic)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                async for message in client.messages:
+                    if message.retain:
+                        payload = message.payload
+                        return payload.decode() if isinstance(payload, bytes) else str(payload)
+    return None
 
 
 async def clear_retained(broker: BrokerAddress, filters: list[str]) -> None:

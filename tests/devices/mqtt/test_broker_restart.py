@@ -57,7 +57,7 @@ async def test_broker_stopped_and_restarted(own_broker: LocalBroker, tmp_path: P
 
         # while the broker is away, the units lose ampshare's feed: their shapers pause them,
         # and never after ampshare stopped counting them at their last offer
-        while time.monotonic() - stopped_s < DATA_MAXINTERVAL_S + 8:
+        while time.monotonic() - stopped_s < DATA_MAXINTERVAL_S + 9:
             for charger_id in CHARGERS:
                 unit = world.units[charger_id]
                 if _counted_a(world, charger_id) == 0:

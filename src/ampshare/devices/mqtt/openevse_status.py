@@ -34,6 +34,9 @@ FAULTS = {
     14: "unknown fault 14",
 }
 _PAUSED = (SLEEPING, DISABLED)
+# state 2 after the car drew is a car that stopped (full, or its own timer) only once it lasts:
+# a car that was paused and resumed passes through it for a few seconds
+STOPPED_AFTER_S = 20.0
 _MAX_PILOT_A = 80.0  # J1772
 _MIN_VOLTAGE_V, _MAX_VOLTAGE_V = 50.0, 500.0
 # the topics whose news can change a reading
@@ -50,6 +53,14 @@ class UnitStatus:
     voltage_v: float | None = None
     session_wh: float | None = None
     drew: bool = False  # the car has drawn since it was plugged in
+    connected_since_s: float | None = None  # since when it has been in state 2
+
+    def take_at(self, key: str, payload: bytes, now_s: float) -> None:
+        """take(), noting since when the unit is in state 2."""
+        before = self.state
+        self.take(key, payload)
+        if self.state != before:
+            self.connected_since_s = now_s if self.state == CONNECTED else None
 
     def take(self, key: str, payload: bytes) -> None:
         """One status topic's news; PayloadError if it does not read."""
@@ -95,7 +106,7 @@ class UnitStatus:
             return  # the pilot state the firmware sends on a state change, not a current
         self.pilot_a = value
 
-    def reading(self, offered_a: float | None) -> ChargerReading | None:
+    def reading(self, offered_a: float | None, now_s: float) -> ChargerReading | None:
         """The reading for the loop, or None while the unit's state is unknown. offered_a is
         the last offer ampshare sent: the unit enforces it in whole amps (rounded down), so a
         pilot of exactly that many amps is reported as the offer itself."""
@@ -105,19 +116,21 @@ class UnitStatus:
         # a unit that does not charge draws nothing (it zeroes amp itself)
         measured_a = self.amp_a if state == CHARGING else 0.0
         return ChargerReading(
-            car=self._car(state),
+            car=self._car(state, now_s),
             measured_a=measured_a,
             offered_a=self._offered_a(state, offered_a),
             energy_wh=self.session_wh,
         )
 
-    def _car(self, state: int) -> CarState:
+    def _car(self, state: int, now_s: float) -> CarState:
         if state == NO_CAR:
             return CarState.NONE
         if state == CHARGING:
             return CarState.CHARGING
         if state == CONNECTED:
-            return CarState.SUSPENDED if self.drew else CarState.CONNECTED
+            since_s = self.connected_since_s
+            stopped = since_s is not None and now_s - since_s >= STOPPED_AFTER_S
+            return CarState.SUSPENDED if self.drew and stopped else CarState.CONNECTED
         # paused or faulted: a car is there if the unit says so
         return CarState.CONNECTED if self.vehicle else CarState.NONE
 

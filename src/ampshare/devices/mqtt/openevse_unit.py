@@ -114,7 +114,7 @@ class OpenevseUnit:
             self._claim(json_object(payload))
         elif key in READING_KEYS or key == "voltage":
             before = self.status.state
-            self.status.take(key, payload)
+            self.status.take_at(key, payload, self._port.now_s())
             if key == "state" and self.status.state == NO_CAR and before != NO_CAR:
                 self._car_left()
             if key in READING_KEYS:
@@ -241,7 +241,7 @@ class OpenevseUnit:
         self._emit_handle = None
         if not self.attached:
             return
-        reading = self.status.reading(self.last_offer_a)
+        reading = self.status.reading(self.last_offer_a, self._port.now_s())
         if reading is not None:
             self._port.charger_reading(self.charger_id, reading)
 
