@@ -22,11 +22,12 @@ from ampshare.control.settings import LoopSettings
 from ampshare.devices.interfaces import ChargerLink
 from ampshare.devices.mqtt import MqttBridge
 from ampshare.runtime import SiteRuntime
-from ampshare.sim.car import Car, CarModel
 from ampshare.sim.mqtt.broker import BrokerAddress
-from ampshare.sim.mqtt.openevse_firmware import ShaperConfig
-from ampshare.sim.mqtt.openevse_unit import SimOpenevseUnit, UnitSettings
-from ampshare.sim.mqtt.shelly import PhaseLoad, SimShellyEm
+from ampshare.sim.mqtt.home import SimHome, home_site, hungry_car
+from ampshare.sim.mqtt.openevse_unit import SimOpenevseUnit
+from ampshare.sim.mqtt.shelly import SimShellyEm
+
+__all__ = ["home_site", "hungry_car"]
 
 # quick timers, so that a test takes seconds: the rules are the loop's own
 FAST = LoopSettings(
@@ -39,80 +40,10 @@ FAST = LoopSettings(
     lease_refresh_s=1.0,
 )
 DATA_MAXINTERVAL_S = 6  # the units' shaper data timeout: >= 2 refreshes + 4 s
-VOLTAGE_V = 240.0
 
 
 def unique_prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}"
-
-
-def home_site(prefix: str, broker: BrokerAddress, shelly_id: str, extra: str = "") -> str:
-    """Seed 004's home: two OpenEVSE units and the house on one 50 A service (40 A
-    continuous), a Shelly EM on the service."""
-    chargers = ""
-    for name, short in (("left", "1a2b"), ("right", "3c4d")):
-        chargers += f"""
-[[chargers]]
-id = "{name}"
-circuit = "service"
-max_current_a = 40
-fallback_current_a = 0
-protocol = "openevse"
-[chargers.openevse]
-base_topic = "{prefix}/openevse-{short}"
-announce_topic = "{prefix}/openevse/announce/{short}"
-"""
-    return f"""
-[site]
-name = "home"
-voltage_v = {VOLTAGE_V}
-
-[[circuits]]
-id = "service"
-breaker_a = 50
-safe_budget_a = 12
-{chargers}
-[[meters]]
-id = "house"
-circuit = "service"
-protocol = "shelly"
-[meters.shelly]
-generation = 1
-device = "{shelly_id}"
-
-[mqtt]
-host = "{broker.host}"
-port = {broker.port}
-prefix = "{prefix}"
-reconnect_max_s = 1.0
-state_interval_s = 0.2
-home_assistant_prefix = "{prefix}/homeassistant"
-{extra}
-"""
-
-
-def unit_settings(prefix: str, short: str, charger_id: str, **shaper: Any) -> UnitSettings:
-    config = ShaperConfig(
-        max_pwr_w=9600,
-        smoothing_time_s=0,
-        data_maxinterval_s=DATA_MAXINTERVAL_S,
-        **shaper,
-    )
-    return UnitSettings(
-        short_id=short,
-        base_topic=f"{prefix}/openevse-{short}",
-        announce_topic=f"{prefix}/openevse/announce/{short}",
-        live_pwr_topic=f"{prefix}/charger/{charger_id}/live_pwr",
-        shaper=config,
-        max_current_a=40,
-        voltage_v=VOLTAGE_V,
-        status_period_s=5.0,
-        car_response_s=0.5,
-    )
-
-
-def hungry_car() -> Car:
-    return Car(CarModel(battery_wh=60_000, max_current_a=40), energy_wanted_wh=40_000)
 
 
 @dataclass
@@ -213,7 +144,8 @@ async def retained_payload(broker: BrokerAddress, topic: str) -> str | None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(1.0):
                 async for message in client.messages:
-                    if message.retain:
+                    # (amqtt 0.12 may hand a new subscriber other topics' retained messages)
+                    if message.retain and message.topic.value == topic:
                         payload = message.payload
                         return payload.decode() if isinstance(payload, bytes) else str(payload)
     return None
@@ -250,18 +182,29 @@ class Home:
     prefix: str
     installation: Installation
     runtime: RecordingRuntime
-    units: dict[str, SimOpenevseUnit]
-    meter: SimShellyEm
+    sim: SimHome
     observer: Observer
-    house_a: float = 2.0
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     bridge: MqttBridge | None = None
 
-    def loads(self) -> list[PhaseLoad]:
-        return [PhaseLoad(self.total_a(), VOLTAGE_V)]
+    @property
+    def units(self) -> dict[str, SimOpenevseUnit]:
+        return self.sim.units
+
+    @property
+    def meter(self) -> SimShellyEm:
+        return self.sim.meter
+
+    @property
+    def house_a(self) -> float:
+        return self.sim.house_a
+
+    @house_a.setter
+    def house_a(self, value_a: float) -> None:
+        self.sim.house_a = value_a
 
     def total_a(self) -> float:
-        return self.house_a + sum(unit.drawing_a for unit in self.units.values())
+        return self.sim.total_a()
 
     def start(self, name: str, coroutine: Coroutine[Any, Any, None]) -> None:
         self.tasks[name] = asyncio.create_task(coroutine, name=name)
@@ -302,16 +245,19 @@ async def home(
     site_file.write_text(home_site(prefix, broker, shelly_id, extra), encoding="utf-8")
     installation = load_installation(site_file)
     runtime = RecordingRuntime(installation.site, FAST)
-    units = {
-        name: SimOpenevseUnit(unit_settings(prefix, short, name, **(shaper or {})), broker)
-        for name, short in (("left", "1a2b"), ("right", "3c4d"))
-    }
+    sim = SimHome.on(
+        broker,
+        prefix,
+        shelly_id,
+        data_maxinterval_s=DATA_MAXINTERVAL_S,
+        meter_period_s=meter_period_s,
+        shaper=shaper,
+    )
     observer = Observer(broker, [f"{prefix}/#", f"shellies/{shelly_id}/#"])
-    world = Home(broker, prefix, installation, runtime, units, None, observer)  # type: ignore[arg-type]
-    world.meter = SimShellyEm(shelly_id, broker, world.loads, meter_period_s)
+    world = Home(broker, prefix, installation, runtime, sim, observer)
     world.start("observer", observer.run())
     await asyncio.wait_for(observer.connected.wait(), 10)
-    for name, unit in units.items():
+    for name, unit in sim.units.items():
         world.start(name, unit.run())
     world.start("meter", forever(world.meter.run))
     if start_ampshare:

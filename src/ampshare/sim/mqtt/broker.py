@@ -6,6 +6,7 @@ a websockets older than the one ampshare's OCPP side needs, so the two cannot sh
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -64,7 +65,9 @@ class LocalBroker:
     def __init__(self, work_dir: Path, port: int | None = None) -> None:
         self.work_dir = work_dir
         self.address = BrokerAddress("127.0.0.1", port or free_port())
-        self.kind = "mosquitto" if mosquitto_binary() else "amqtt"
+        # AMPSHARE_LOCAL_BROKER=amqtt tries the embedded broker where mosquitto is installed
+        chosen = os.environ.get("AMPSHARE_LOCAL_BROKER")
+        self.kind = chosen or ("mosquitto" if mosquitto_binary() else "amqtt")
         self._process: subprocess.Popen[bytes] | None = None
         self._log = work_dir / f"broker-{self.address.port}.log"
 
