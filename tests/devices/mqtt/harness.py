@@ -80,6 +80,17 @@ class RecordingRuntime(SiteRuntime):
         super()._apply(commands)
 
 
+async def both_charging(world: Home) -> None:
+    """Plug a hungry car into each unit and wait until both draw more than 15 A."""
+    for unit in world.units.values():
+        unit.plug_in(hungry_car())
+    await eventually(
+        lambda: all(u.drawing_a > 15 and u.evse_state() == 3 for u in world.units.values()),
+        20,
+        "both cars charging at more than 15 A",
+    )
+
+
 async def eventually(
     condition: Callable[[], bool], timeout_s: float = 15.0, what: str = "the condition"
 ) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from ampshare.control.readings import Command
 from ampshare.domain import CarState
 from ampshare.sim.mqtt.broker import LocalBroker
-from tests.devices.mqtt.harness import DATA_MAXINTERVAL_S, Home, eventually, home, hungry_car
+from tests.devices.mqtt.harness import DATA_MAXINTERVAL_S, Home, both_charging, eventually, home
 
 CHARGERS = ("left", "right")
 
@@ -30,11 +30,7 @@ def _counted_a(world: Home, charger_id: str) -> float:
 
 async def test_broker_stopped_and_restarted(own_broker: LocalBroker, tmp_path: Path) -> None:
     async with home(own_broker.address, tmp_path) as world:
-        for unit in world.units.values():
-            unit.plug_in(hungry_car())
-        await eventually(
-            lambda: all(u.drawing_a > 15 for u in world.units.values()), 20, "both charging"
-        )
+        await both_charging(world)
         loop = world.runtime.loop
 
         own_broker.stop()

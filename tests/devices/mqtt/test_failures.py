@@ -15,6 +15,7 @@ from ampshare.sim.mqtt.broker import BrokerAddress
 from tests.devices.mqtt.harness import (
     DATA_MAXINTERVAL_S,
     Home,
+    both_charging,
     eventually,
     home,
     hungry_car,
@@ -32,21 +33,11 @@ def _offers(world: Home, since_s: float = 0.0) -> dict[str, float]:
     return result
 
 
-async def _charging(world: Home) -> None:
-    for unit in world.units.values():
-        unit.plug_in(hungry_car())
-    await eventually(
-        lambda: all(u.drawing_a > 15 and u.evse_state() == 3 for u in world.units.values()),
-        20,
-        "both cars charging",
-    )
-
-
 async def test_a_silent_meter_sends_the_chargers_to_the_safe_budget(
     broker: BrokerAddress, tmp_path: Path
 ) -> None:
     async with home(broker, tmp_path) as world:
-        await _charging(world)
+        await both_charging(world)
         world.meter.silent = True  # connected, but it reports nothing more
         silent_s = time.monotonic()
         # the site's safe_budget_a is 12 A: 6 A each once the meter is stale
@@ -78,7 +69,7 @@ async def test_garbage_payloads_are_logged_once_per_topic_counted_and_ignored(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="ampshare.devices.mqtt.payloads")
     async with home(broker, tmp_path, meter_period_s=1.0) as world:
-        await _charging(world)
+        await both_charging(world)
         loop = world.runtime.loop
         meter = loop.meters["house"]
         garbage_s = time.monotonic()
@@ -158,7 +149,7 @@ async def test_when_ampshare_stops_the_units_pause_by_themselves(
     broker: BrokerAddress, tmp_path: Path
 ) -> None:
     async with home(broker, tmp_path) as world:
-        await _charging(world)
+        await both_charging(world)
         await world.stop("ampshare")
         await eventually(
             lambda: (

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ampshare.sim.mqtt.broker import BrokerAddress
-from tests.devices.mqtt.harness import Home, eventually, home, hungry_car
+from tests.devices.mqtt.harness import Home, both_charging, eventually, home
 
 LIMIT_A = 40.0
 
@@ -21,21 +21,11 @@ def _active_amps(world: Home, charger_id: str, since_s: float = 0.0) -> float | 
     return float(last["charge_current"]) if last["state"] == "active" else 0.0
 
 
-async def _both_charging(world: Home) -> None:
-    for unit in world.units.values():
-        unit.plug_in(hungry_car())
-    await eventually(
-        lambda: all(unit.drawing_a > 15 for unit in world.units.values()),
-        20,
-        "both cars charging at more than 15 A",
-    )
-
-
 async def test_two_units_share_the_service_and_a_house_spike_cuts_them_within_one_tick(
     broker: BrokerAddress, tmp_path: Path
 ) -> None:
     async with home(broker, tmp_path) as world:
-        await _both_charging(world)
+        await both_charging(world)
         # 40 A less the house's 2 A: 19 A each, whole amps on the units
         await eventually(
             lambda: (_active_amps(world, "left"), _active_amps(world, "right")) == (19.0, 19.0),

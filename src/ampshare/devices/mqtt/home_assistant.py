@@ -39,6 +39,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", text)
 
 
+def _device(node: str, kind: str, entry_id: str, model: str) -> dict[str, Any]:
+    return {
+        "identifiers": [f"{node}_{kind}_{entry_id}"],
+        "name": f"{kind.capitalize()} {entry_id}",
+        "manufacturer": "ampshare",
+        "model": model,
+    }
+
+
 def discovery_messages(site: Site, prefix: str, discovery_prefix: str) -> list[Outgoing]:
     node = f"ampshare_{_slug(prefix)}"
     availability = {
@@ -55,12 +64,8 @@ def discovery_messages(site: Site, prefix: str, discovery_prefix: str) -> list[O
 
     for charger in site.chargers:
         state = f"{prefix}/charger/{charger.id}/state"
-        device = {
-            "identifiers": [f"{node}_charger_{charger.id}"],
-            "name": f"Charger {charger.id}",
-            "manufacturer": "ampshare",
-            "model": f"{charger.max_current_a:g} A charger on {charger.circuit}",
-        }
+        model = f"{charger.max_current_a:g} A charger on {charger.circuit}"
+        device = _device(node, "charger", charger.id, model)
         base = {"state_topic": state, "device": device}
         for key, name, extra in _CHARGER_SENSORS:
             config = {
@@ -104,12 +109,7 @@ def discovery_messages(site: Site, prefix: str, discovery_prefix: str) -> list[O
         )
     for circuit in site.circuits:
         state = f"{prefix}/circuit/{circuit.id}/state"
-        device = {
-            "identifiers": [f"{node}_circuit_{circuit.id}"],
-            "name": f"Circuit {circuit.id}",
-            "manufacturer": "ampshare",
-            "model": f"{circuit.breaker_a:g} A breaker",
-        }
+        device = _device(node, "circuit", circuit.id, f"{circuit.breaker_a:g} A breaker")
         for key, name in _CIRCUIT_SENSORS:
             entity(
                 "sensor",

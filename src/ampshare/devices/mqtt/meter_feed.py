@@ -38,6 +38,12 @@ class MeterFeed:
         self.last_sample = sample
         self._port.meter_sample(self.meter_id, sample)
 
+    def device_online(self, online: bool, was: bool | None) -> bool:
+        """The device's online topic (its last will says false): lost at once when it goes."""
+        if not online and was is not False:
+            self.lost("the device is offline (its last will): stale until it is back")
+        return online
+
     def lost(self, why: str) -> None:
         """The device or the broker is gone: stale now, not after the timeout."""
         self._last_s = None

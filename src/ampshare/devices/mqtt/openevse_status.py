@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ampshare.control.readings import ChargerReading
 from ampshare.devices.mqtt.errors import PayloadError
-from ampshare.devices.mqtt.payloads import amps, number, text
+from ampshare.devices.mqtt.payloads import amps, energy_wh, mains_voltage, number, text
 from ampshare.domain import CarState
 from ampshare.domain.electrical import J1772_MIN_CURRENT_A
 
@@ -38,7 +38,6 @@ _PAUSED = (SLEEPING, DISABLED)
 # a car that was paused and resumed passes through it for a few seconds
 STOPPED_AFTER_S = 20.0
 _MAX_PILOT_A = 80.0  # J1772
-_MIN_VOLTAGE_V, _MAX_VOLTAGE_V = 50.0, 500.0
 # the topics whose news can change a reading
 READING_KEYS = frozenset({"state", "vehicle", "status", "amp", "pilot", "session_energy"})
 
@@ -78,15 +77,9 @@ class UnitStatus:
         elif key == "pilot":
             self._pilot(number(payload))
         elif key == "voltage":
-            voltage_v = number(payload)
-            if not _MIN_VOLTAGE_V <= voltage_v <= _MAX_VOLTAGE_V:
-                raise PayloadError(f"has {voltage_v:g} V, not a mains voltage")
-            self.voltage_v = voltage_v
+            self.voltage_v = mains_voltage(payload)
         elif key == "session_energy":
-            energy_wh = number(payload)
-            if energy_wh < 0:
-                raise PayloadError(f"has a negative session energy ({energy_wh:g} Wh)")
-            self.session_wh = energy_wh
+            self.session_wh = energy_wh(payload)
 
     def _state(self, value: float) -> None:
         state = int(value)

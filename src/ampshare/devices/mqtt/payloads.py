@@ -76,6 +76,31 @@ def watts(value: float, limit_w: float, what: str = "a power") -> float:
     return value
 
 
+_MIN_VOLTAGE_V, _MAX_VOLTAGE_V = 50.0, 500.0
+
+
+def mains_voltage(payload: bytes) -> float:
+    voltage_v = number(payload)
+    if not _MIN_VOLTAGE_V <= voltage_v <= _MAX_VOLTAGE_V:
+        raise PayloadError(f"has {voltage_v:g} V, not a mains voltage")
+    return voltage_v
+
+
+def energy_wh(payload: bytes) -> float:
+    """An energy counter in Wh: never negative."""
+    value_wh = number(payload)
+    if value_wh < 0:
+        raise PayloadError(f"has a negative energy counter ({value_wh:g} Wh)")
+    return value_wh
+
+
+def true_or_false(payload: bytes) -> bool:
+    value = text(payload)
+    if value not in ("true", "false"):
+        raise PayloadError("is neither 'true' nor 'false'")
+    return value == "true"
+
+
 def _no_constants(name: str) -> float:
     raise PayloadError(f"has {name}, which is not a number")
 

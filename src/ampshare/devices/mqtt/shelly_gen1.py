@@ -18,13 +18,9 @@ from dataclasses import dataclass
 
 from ampshare.config.mqtt_schema import ShellyTable
 from ampshare.control.readings import MeterSample
-from ampshare.devices.mqtt.errors import PayloadError
 from ampshare.devices.mqtt.meter_feed import MeterFeed
 from ampshare.devices.mqtt.outbox import Outbox, Outgoing
-from ampshare.devices.mqtt.payloads import number, text, watts
-
-_MIN_VOLTAGE_V = 50.0
-_MAX_VOLTAGE_V = 500.0
+from ampshare.devices.mqtt.payloads import energy_wh, mains_voltage, number, true_or_false, watts
 
 
 @dataclass
@@ -65,7 +61,7 @@ class ShellyGen1Meter:
 
     def handle(self, topic: str, payload: bytes, retained: bool) -> None:
         if topic == f"{self.base}/online":
-            self._online(text(payload))
+            self.online = self.feed.device_online(true_or_false(payload), self.online)
             return
         channel_text, _, leaf = topic[len(self.base) + len("/emeter/") :].partition("/")
         clamp = self.clamps[int(channel_text)]
@@ -75,23 +71,9 @@ class ShellyGen1Meter:
         elif leaf == "reactive_power":
             clamp.reactive_var = watts(number(payload), self._limit_w, "the reactive power")
         elif leaf == "voltage":
-            voltage_v = number(payload)
-            if not _MIN_VOLTAGE_V <= voltage_v <= _MAX_VOLTAGE_V:
-                raise PayloadError(f"has {voltage_v:g} V, not a mains voltage")
-            clamp.voltage_v = voltage_v
+            clamp.voltage_v = mains_voltage(payload)
         elif leaf == "total":
-            total_wh = number(payload)
-            if total_wh < 0:
-                raise PayloadError(f"has a negative energy counter ({total_wh:g} Wh)")
-            clamp.total_wh = total_wh
-
-    def _online(self, value: str) -> None:
-        if value not in ("true", "false"):
-            raise PayloadError("is neither 'true' nor 'false'")
-        was = self.online
-        self.online = value == "true"
-        if not self.online and was is not False:
-            self.feed.lost("the Shelly is offline (its last will): stale until it is back")
+            clamp.total_wh = energy_wh(payload)
 
     def _report(self) -> None:
         powers = [clamp.apparent_w() for clamp in self.clamps.values()]

@@ -28,7 +28,7 @@ from ampshare.devices.mqtt.payloads import (
     amps,
     finite,
     json_object,
-    text,
+    true_or_false,
     watts,
 )
 
@@ -87,22 +87,15 @@ class ShellyGen2Meter:
     def handle(self, topic: str, payload: bytes, retained: bool) -> None:
         p = self.prefix
         if topic == f"{p}/online":
-            self._online(text(payload))
+            self.online = self.feed.device_online(true_or_false(payload), self.online)
+            if not self.online:
+                self.status = None
         elif topic == f"{p}/status/{self.component}":
             self._whole(json_object(payload))
         elif topic == f"{p}/events/rpc":
             self._event(json_object(payload))
         elif topic == f"{self.reply_prefix}/rpc":
             self._answer(json_object(payload))
-
-    def _online(self, value: str) -> None:
-        if value not in ("true", "false"):
-            raise PayloadError("is neither 'true' nor 'false'")
-        was = self.online
-        self.online = value == "true"
-        if not self.online and was is not False:
-            self.status = None
-            self.feed.lost("the Shelly is offline (its last will): stale until it is back")
 
     def _event(self, event: dict[str, Any]) -> None:
         method = event.get("method")

@@ -68,6 +68,23 @@ class _SimDevice:
         if self._client is not None:
             await self._client.publish(topic, payload, retain=retain)
 
+    async def _serve(self, client: aiomqtt.Client, report: Callable[[], Any]) -> None:
+        """Listen to requests and report periodically until the connection ends."""
+        listener = asyncio.create_task(self._listen(client))
+        try:
+            await self._periodically(report)
+        finally:
+            listener.cancel()
+            self._client = None
+
+    async def _listen(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            payload = message.payload
+            await self._request(payload.decode() if isinstance(payload, bytes) else "")
+
+    async def _request(self, text: str) -> None:
+        """One message on a topic the device obeys."""
+
     def report_now(self) -> None:
         """Report at once instead of at the end of the period (a spike seen sooner)."""
         self._wake.set()
@@ -106,21 +123,13 @@ class SimShellyEm(_SimDevice):
             await client.subscribe(f"{self.base}/command")
             await client.subscribe("shellies/command")
             await self._announce()
-            listener = asyncio.create_task(self._listen(client))
-            try:
-                await self._periodically(self.report)
-            finally:
-                listener.cancel()
-                self._client = None
+            await self._serve(client, self.report)
 
-    async def _listen(self, client: aiomqtt.Client) -> None:
-        async for message in client.messages:
-            payload = message.payload
-            text = payload.decode() if isinstance(payload, bytes) else str(payload)
-            if text == "update":
-                self.report_now()
-            elif text == "announce":
-                await self._announce()
+    async def _request(self, text: str) -> None:
+        if text == "update":
+            self.report_now()
+        elif text == "announce":
+            await self._announce()
 
     async def _announce(self) -> None:
         announce = {
@@ -199,34 +208,25 @@ class SimShellyPro3Em(_SimDevice):
             status = self.em_status()
             self._last = status
             await self._notify("NotifyFullStatus", status)
-            listener = asyncio.create_task(self._listen(client))
-            try:
-                await self._periodically(self.report)
-            finally:
-                listener.cancel()
-                self._client = None
+            await self._serve(client, self.report)
 
-    async def _listen(self, client: aiomqtt.Client) -> None:
-        async for message in client.messages:
-            payload = message.payload
-            try:
-                request = json.loads(payload if isinstance(payload, bytes) else str(payload))
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(request, dict) or not isinstance(request.get("src"), str):
-                continue
-            answer: dict[str, Any] = {"id": request.get("id"), "src": self.device_id}
-            answer["dst"] = request["src"]
-            if request.get("method") == "EM.GetStatus":
-                answer["result"] = self.em_status()
-            elif request.get("method") == "Shelly.GetStatus":
-                answer["result"] = {"em:0": self.em_status()}
-            else:
-                answer["error"] = {
-                    "code": 404,
-                    "message": f"No handler for {request.get('method')}",
-                }
-            await self._publish(f"{request['src']}/rpc", json.dumps(answer))
+    async def _request(self, text: str) -> None:
+        try:
+            request = json.loads(text)
+        except json.JSONDecodeError:
+            return
+        if not isinstance(request, dict) or not isinstance(request.get("src"), str):
+            return
+        answer: dict[str, Any] = {"id": request.get("id"), "src": self.device_id}
+        answer["dst"] = request["src"]
+        method = request.get("method")
+        if method == "EM.GetStatus":
+            answer["result"] = self.em_status()
+        elif method == "Shelly.GetStatus":
+            answer["result"] = {"em:0": self.em_status()}
+        else:
+            answer["error"] = {"code": 404, "message": f"No handler for {method}"}
+        await self._publish(f"{request['src']}/rpc", json.dumps(answer))
 
     async def _notify(self, method: str, em: dict[str, Any]) -> None:
         notice = {
