@@ -86,7 +86,7 @@ async def both_charging(world: Home) -> None:
         unit.plug_in(hungry_car())
     await eventually(
         lambda: all(u.drawing_a > 15 and u.evse_state() == 3 for u in world.units.values()),
-        20,
+        30,
         "both cars charging at more than 15 A",
     )
 

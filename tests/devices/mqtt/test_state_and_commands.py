@@ -82,7 +82,7 @@ async def test_the_set_topic_pauses_resumes_and_reprioritises_a_charger(
         await eventually(lambda: right.drawing_a > 30, 15, "right given left's share")
 
         await publish(broker, set_topic, "resume")
-        await eventually(lambda: left.drawing_a > 15, 20, "left charging again")
+        await eventually(lambda: left.drawing_a > 15, 30, "left charging again")
         await publish(broker, set_topic, json.dumps({"priority": 7}))
         await eventually(
             lambda: (world.state("charger", "left") or {}).get("priority") == 7,
@@ -122,12 +122,17 @@ async def test_home_assistant_discovery_announces_chargers_and_circuits(
         assert config["state_topic"] == f"{world.prefix}/charger/left/state"
         assert config["unit_of_measurement"] == "A"
         assert config["availability_topic"] == f"{world.prefix}/status"
-        switch = world.observer.last_json(f"{discovery}/switch/{node}/charger_left_paused/config")
+        switch_topic = f"{discovery}/switch/{node}/charger_left_paused/config"
+        circuit_topic = f"{discovery}/sensor/{node}/circuit_service_ev_budget_a/config"
+        await eventually(
+            lambda: bool(world.observer.on(switch_topic) and world.observer.on(circuit_topic)),
+            10,
+            "the switch's and the circuit's discovery messages",
+        )
+        switch = world.observer.last_json(switch_topic)
         assert switch["command_topic"] == f"{world.prefix}/charger/left/set"
         assert json.loads(switch["payload_on"]) == {"paused": True}
-        circuit = world.observer.last_json(
-            f"{discovery}/sensor/{node}/circuit_service_ev_budget_a/config"
-        )
+        circuit = world.observer.last_json(circuit_topic)
         assert circuit["value_template"] == "{{ value_json.ev_budget_a }}"
 
 
