@@ -155,6 +155,10 @@ class MqttBridge:
             for device in router.devices:
                 device.connected()  # forget the old state before the retained news arrives
             publisher.connected()
+            # what the devices were asked on connecting waits in the outbox until ampshare
+            # listens: an answer must not come before the subscription that would hear it
+            for topic_filter in router.filters():
+                await client.subscribe(topic_filter, qos=1)
             tasks = [
                 asyncio.create_task(self.outbox.send(client), name="mqtt sender"),
                 asyncio.create_task(publisher.run(), name="mqtt state"),
@@ -181,8 +185,6 @@ class MqttBridge:
         await keep_connected(table, last_will(table.prefix), self.client_id, session, lost)
 
     async def _listen(self, client: aiomqtt.Client, router: Router) -> None:
-        for topic_filter in router.filters():
-            await client.subscribe(topic_filter, qos=1)
         async for message in client.messages:
             router.dispatch(message)
 

@@ -21,7 +21,7 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,17 @@ class _SimDevice:
     async def _publish(self, topic: str, payload: str, retain: bool = False) -> None:
         if self._client is not None:
             await self._client.publish(topic, payload, retain=retain)
+
+    @contextlib.asynccontextmanager
+    async def _online(self, online_topic: str) -> AsyncIterator[aiomqtt.Client]:
+        """Connected with "false" as the last will on online_topic, and "true" said there."""
+        will = aiomqtt.Will(online_topic, "false", retain=True)
+        async with aiomqtt.Client(
+            self.broker.host, self.broker.port, identifier=self.identifier, will=will, keepalive=5
+        ) as client:
+            self._client = client
+            await client.publish(online_topic, "true", retain=True)
+            yield client
 
     async def _serve(self, client: aiomqtt.Client, report: Callable[[], Any]) -> None:
         """Listen to requests and report periodically until the connection ends."""
@@ -114,12 +125,7 @@ class SimShellyEm(_SimDevice):
         self._last_s = time.monotonic()
 
     async def run(self) -> None:
-        will = aiomqtt.Will(f"{self.base}/online", "false", retain=True)
-        async with aiomqtt.Client(
-            self.broker.host, self.broker.port, identifier=self.identifier, will=will, keepalive=5
-        ) as client:
-            self._client = client
-            await client.publish(f"{self.base}/online", "true", retain=True)
+        async with self._online(f"{self.base}/online") as client:
             await client.subscribe(f"{self.base}/command")
             await client.subscribe("shellies/command")
             await self._announce()
@@ -198,12 +204,7 @@ class SimShellyPro3Em(_SimDevice):
         return status
 
     async def run(self) -> None:
-        will = aiomqtt.Will(f"{self.prefix}/online", "false", retain=True)
-        async with aiomqtt.Client(
-            self.broker.host, self.broker.port, identifier=self.identifier, will=will, keepalive=5
-        ) as client:
-            self._client = client
-            await client.publish(f"{self.prefix}/online", "true", retain=True)
+        async with self._online(f"{self.prefix}/online") as client:
             await client.subscribe(f"{self.prefix}/rpc")
             status = self.em_status()
             self._last = status
