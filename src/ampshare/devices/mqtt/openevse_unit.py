@@ -81,6 +81,7 @@ class OpenevseUnit:
         self._lease_s: float | None = None
         self._emit_handle: asyncio.TimerHandle | None = None
         self._settings_timer: asyncio.TimerHandle | None = None
+        self._announce_timer: asyncio.TimerHandle | None = None
 
     # Device --------------------------------------------------------------------------------
 
@@ -113,6 +114,10 @@ class OpenevseUnit:
         elif key == "claim":
             self._claim(json_object(payload))
         elif key in READING_KEYS or key == "voltage":
+            if self.available is None and self._announce_timer is None:
+                self._announce_timer = asyncio.get_running_loop().call_later(
+                    SETTINGS_TIMEOUT_S, self._no_announce
+                )
             before = self.status.state
             self.status.take_at(key, payload, self._port.now_s())
             if key == "state" and self.status.state == NO_CAR and before != NO_CAR:
@@ -158,6 +163,16 @@ class OpenevseUnit:
                     f"it has not reported its settings on {self.base}/config (WiFi firmware "
                     "v4.1 or later does, retained): ampshare cannot check its dead-man switch"
                 ],
+            )
+
+    def _no_announce(self) -> None:
+        if self.available is None:
+            logger.warning(
+                "charger %s: the unit publishes on %s but nothing came on its announce topic "
+                "%s: ampshare counts it as offline until it does; check announce_topic",
+                self.charger_id,
+                self.base,
+                self.announce_topic,
             )
 
     def _shaper(self, value: str) -> None:
@@ -229,6 +244,7 @@ class OpenevseUnit:
         """The next car starts at what the site file says (start_current_a), not at the last
         car's offer: claims outlive sessions on an OpenEVSE unit."""
         if self.attached and self.armed:
+            self.last_offer_a = self.start_a
             self._send_claim(self.start_a)
 
     # readings out --------------------------------------------------------------------------
@@ -246,7 +262,8 @@ class OpenevseUnit:
             self._port.charger_reading(self.charger_id, reading)
 
     def _cancel_timers(self) -> None:
-        for handle in (getattr(self, "_emit_handle", None), getattr(self, "_settings_timer", None)):
+        timers = ("_emit_handle", "_settings_timer", "_announce_timer")
+        for handle in (getattr(self, name, None) for name in timers):
             if handle is not None:
                 handle.cancel()
 
