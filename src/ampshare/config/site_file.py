@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from ampshare.config.errors import ConfigError, read_problem
 from ampshare.config.installation import Installation
 from ampshare.config.messages import suggestion, validation_problems
+from ampshare.config.mqtt_checks import mqtt_problems
 from ampshare.config.mqtt_schema import MqttTable
 from ampshare.config.ocpp_schema import OcppTable, ocpp_problems, resolve_paths
 from ampshare.config.site_schema import (
@@ -177,6 +178,13 @@ class _SiteParser:
                         "broker's host and port",
                     )
                 )
+        problems += mqtt_problems(
+            [entry for _, entry in self.chargers.parsed],
+            [entry for _, entry in self.meters.parsed],
+            self.mqtt,
+            site,
+            lambda name: names.get(name, name),
+        )
         group = self.ocpp.auto_register_circuit if self.ocpp else None
         if group is not None and group not in site.circuits_by_id:
             problems.append(

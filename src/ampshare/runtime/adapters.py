@@ -23,4 +23,8 @@ def build_adapters(installation: Installation, runtime: SiteRuntime) -> list[Ada
     ocpp = installation.chargers_on("ocpp1.6", "ocpp2.0.1")
     if ocpp or (installation.ocpp is not None and installation.ocpp.auto_register_circuit):
         adapters.append(OcppServer(installation, runtime))
+    if installation.mqtt is not None:
+        from ampshare.devices.mqtt import MqttBridge  # noqa: PLC0415 (only sites with a broker)
+
+        adapters.append(MqttBridge(installation, installation.mqtt, runtime))
     return adapters
