@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -209,3 +210,32 @@ def test_meter_samples_are_read_with_their_lines() -> None:
     state = loop.last_state
     assert state is not None
     assert state.meter("house").current_a == (30.0,)
+
+
+def test_an_offer_sent_to_a_car_that_left_is_never_sent_to_the_next_as_a_lease_refresh() -> None:
+    """Found by the property test: a car leaves before its first offer took; 44 s later the
+    next car plugs in. The old offer must not reach it as a 'refresh' while the other car's
+    cut is still unconfirmed: that would put both over the 32 A limit."""
+    site = seed_site(breaker_a=40, rating_a=32)
+    site = replace(
+        site,
+        chargers=tuple(replace(c, start_current_a=0, fallback_current_a=0) for c in site.chargers),
+    )
+    sim = SiteSimulation(site)
+    for charger, response_s in zip(sim.chargers.values(), [1.0, 2.0], strict=True):
+        charger.car_response_s = response_s
+    sim.plug_in("left", Car(CarModel(60_000, 48), 1_000))
+    sim.plug_in("right", Car(CarModel(60_000, 48), 7_073))
+    sim.run_until(1.0)
+    sim.unplug("left")
+    sim.run_until(45.0)
+    sim.plug_in("left", Car(CarModel(60_000, 48), 1_000))
+    sim.run_until(300.0)
+    garage = next(r for r in sim.records if r.circuit_id == "garage")
+    assert garage.over_limit_s == 0, garage
+    # the new car's first offer comes only after right's cut, not with it
+    cut_s = next(
+        t for t, c in sim.commands if c.charger_id == "right" and t >= 45 and c.offer_a < 32
+    )
+    first_s = next(t for t, c in sim.commands if c.charger_id == "left" and t >= 45)
+    assert first_s > cut_s

@@ -71,6 +71,8 @@ class ControlLoop:
         was_online = track.online(now_s, self.settings.charger_timeout_s)
         before = track.car
         known = self._seen(track)
+        if not was_online and track.reading is not None:
+            track.back_online(reading, self._lease_may_hold(track, now_s))
         changed = track.observe(reading, now_s)
         if self._seen(track) != known:
             self._inputs_changed = True

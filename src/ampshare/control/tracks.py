@@ -73,6 +73,8 @@ class ChargerTrack:
         if reading.car is CarState.NONE:
             self.plugged_in_at = None
             self.paused_s = None
+            if changed:
+                self._session_ended(reading)
         measured_a, judged_a = reading.measured_a, self.judged_a
         if (
             changed
@@ -90,6 +92,30 @@ class ChargerTrack:
         self.last_seen_s = now_s
         self._confirm_from(reading)
         return changed
+
+    def _session_ended(self, reading: ChargerReading) -> None:
+        """The car left: what was sent for it is moot (the charger greets the next car at its
+        own start current), and must never be re-sent as a lease refresh to the next one."""
+        self.pending.clear()
+        self.last_sent_s = None
+        self.raised = False
+        start_a = self.charger.effective_start_current_a
+        self.confirmed_a = reading.offered_a if reading.offered_a is not None else start_a
+
+    def back_online(self, reading: ChargerReading, offer_may_hold: bool) -> None:
+        """It was unreachable and speaks again: what was in flight may never have arrived, and
+        its offer may have lapsed to its fallback. It enforces what it says it does, else the
+        last offer if that may still hold, else its fallback; nothing old is re-sent."""
+        if reading.offered_a is not None:
+            known_a: float | None = reading.offered_a
+        elif offer_may_hold:
+            known_a = self.worst_case_a() if self.confirmed_a is not None else None
+        else:
+            known_a = self.charger.fallback_current_a
+        self.pending.clear()
+        self.last_sent_s = None
+        self.raised = False
+        self.confirmed_a = known_a
 
     def _confirm_from(self, reading: ChargerReading) -> None:
         if reading.offered_a is not None:
