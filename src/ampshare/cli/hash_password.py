@@ -24,7 +24,7 @@ def hash_password_command(
         int, typer.Option(min=1, help="PBKDF2 iterations (more is slower to guess).")
     ] = DEFAULT_ITERATIONS,
 ) -> None:
-    """Print the password_hash for a charger's [chargers.ocpp] table (security profiles 1 and
+    """Print the password_hash for a charger's \\[chargers.ocpp] table (security profiles 1 and
     2). The password is asked for twice, or read from the first line of standard input when
     it is not a terminal. Set the same password on the charger (1.6: AuthorizationKey; 2.0.1:
     BasicAuthPassword)."""
