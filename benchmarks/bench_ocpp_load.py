@@ -24,6 +24,7 @@ from pathlib import Path
 import psutil  # type: ignore[import-untyped]  # ships no type information
 from ocpp import messages
 
+from ampshare.runtime.heap import settle_heap
 from ampshare.sim.car import CarModel
 from ampshare.sim.ocpp import SimulatedChargePoint, StationSpec
 
@@ -95,6 +96,27 @@ async def arrive(sims: list[SimulatedChargePoint], over_s: float) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+class LagProbe:
+    """How late this process's event loop wakes up: a CALL's latency as the charge points
+    measure it includes the simulator's own lag, since both share this machine's two cores."""
+
+    PERIOD_S = 0.05
+
+    def __init__(self) -> None:
+        self.lags_s: list[float] = []
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(self.PERIOD_S)
+            self.lags_s.append(time.perf_counter() - started - self.PERIOD_S)
+
+    def stop(self) -> list[float]:
+        self._task.cancel()
+        return sorted(self.lags_s)
+
+
 async def run(chargers: int, seconds: float, arrive_s: float) -> None:
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="ampshare-load-"))
@@ -126,10 +148,13 @@ async def run(chargers: int, seconds: float, arrive_s: float) -> None:
         setup_s = time.monotonic() - began
         for sim in connected:
             sim.latencies_s.clear()
+        settle_heap()  # as `ampshare serve` does: a full collection here stalls every CALL
+        probe = LagProbe()
         received_before = sum(len(sim.station.received) for sim in connected)
         process.cpu_percent(None)
         me.cpu_percent(None)
         await asyncio.sleep(seconds)
+        lags_s = probe.stop()
         server_cpu = process.cpu_percent(None)
         client_cpu = me.cpu_percent(None)
         held = sum(
@@ -143,6 +168,13 @@ async def run(chargers: int, seconds: float, arrive_s: float) -> None:
         rss_mib = process.memory_info().rss / 2**20
         print(f"server CPU: {server_cpu:.0f} % of one core (RSS {rss_mib:.0f} MiB)")
         print(f"simulator CPU: {client_cpu:.0f} % of one core (the same 2-core machine)")
+        if lags_s:
+            p99_lag_s = lags_s[min(len(lags_s) - 1, int(len(lags_s) * 0.99))]
+            print(
+                f"simulator event-loop lag (in every latency above): p50 "
+                f"{statistics.median(lags_s) * 1000:.1f} ms, p99 {p99_lag_s * 1000:.1f} ms, "
+                f"max {lags_s[-1] * 1000:.1f} ms"
+            )
         charging = sum(1 for sim in connected if sim.station.drawing_a() > 0)
         print(f"cars charging at the end: {charging} of {len(connected)}")
         for sim in connected:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 
 import pytest
 
 from ampshare.control.errors import SiteChangeError
-from ampshare.control.readings import ChargerReading, Command
-from ampshare.domain import CarState
+from ampshare.control.readings import ChargerReading, Command, MeterSample
+from ampshare.control.settings import LoopSettings
+from ampshare.domain import CarState, Charger, Circuit, Meter, Site
 from ampshare.runtime import SiteRuntime
 from tests.domain.builders import seed_site
 
@@ -171,3 +173,60 @@ def test_a_charger_that_joins_while_running_is_allocated_and_a_bad_one_is_refuse
         runtime.add_charger(replace(left, id="third", start_current_a=0))
     with pytest.raises(SiteChangeError, match="nowhere"):
         runtime.add_charger(replace(left, id="fourth", circuit="nowhere"))
+
+
+def _big_site(chargers: int) -> Site:
+    # new cars wait for ampshare's first offer, so any number may arrive at once
+    return Site(
+        "garage",
+        240,
+        (Circuit("main", 400),),
+        tuple(Charger(f"c{i}", "main", 32, start_current_a=0) for i in range(chargers)),
+    )
+
+
+async def test_a_burst_of_arrivals_is_decided_together_and_soon() -> None:
+    # fifty cars fit at their 6 A minimum on the 320 A the 400 A service may carry
+    runtime = SiteRuntime(_big_site(50), LoopSettings(tick_s=60.0, schedule=None))
+    links = {f"c{i}": RecordingLink() for i in range(50)}
+    for charger_id, link in links.items():
+        runtime.attach(charger_id, link, lease_s=120.0)
+    decisions: list[float] = []
+    evaluate = runtime.loop.evaluate
+
+    def counted(now_s: float) -> list[Command]:
+        decisions.append(now_s)
+        return evaluate(now_s)
+
+    runtime.loop.evaluate = counted  # type: ignore[method-assign]
+    for charger_id in links:  # fifty cars plug in within one stretch of the event loop
+        runtime.charger_reading(charger_id, ChargerReading(CarState.CONNECTED, offered_a=0))
+    assert len(decisions) == 1, "the first arrival is decided at once"
+    await asyncio.sleep(runtime.loop.settings.event_spacing_s * 3)
+    assert len(decisions) == 2, "the other 49 are decided together, not one by one"
+    assert all(link.commands for link in links.values()), "a car was left waiting for a tick"
+    total_a = sum(link.commands[-1].offer_a for link in links.values())
+    assert total_a <= 400 * 0.8 + 1e-6
+
+
+async def test_a_spike_right_after_a_decision_is_cut_before_the_tick() -> None:
+    site = _big_site(2)
+    site = replace(
+        site, circuits=(replace(site.circuits[0], limit_a=40),), meters=(Meter("m", "main"),)
+    )
+    runtime = SiteRuntime(site, LoopSettings(tick_s=60.0, schedule=None))
+    links = {"c0": RecordingLink(), "c1": RecordingLink()}
+    for charger_id, link in links.items():
+        runtime.attach(charger_id, link, lease_s=120.0)
+    runtime.meter_sample("m", MeterSample(current_a=(0.0,)))
+    for charger_id in links:
+        runtime.charger_reading(charger_id, ChargerReading(CarState.CHARGING, offered_a=0))
+    await asyncio.sleep(0.3)
+    before_a = sum(link.commands[-1].offer_a for link in links.values())
+    assert before_a > 30
+    runtime.charger_reading("c0", ChargerReading(CarState.CHARGING, offered_a=0))
+    runtime.meter_sample("m", MeterSample(current_a=(30.0,)))  # the oven, right after
+    started_s = time.monotonic()
+    while sum(link.commands[-1].offer_a for link in links.values()) > 10 + 1e-6:
+        assert time.monotonic() - started_s < 0.5, "the spike waited for the tick"
+        await asyncio.sleep(0.01)

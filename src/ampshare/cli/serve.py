@@ -11,6 +11,7 @@ import typer
 from ampshare.cli.output import console, fail
 from ampshare.config import ConfigError, load_installation
 from ampshare.runtime.errors import ServeError
+from ampshare.runtime.heap import settle_heap
 from ampshare.runtime.serve import serve
 
 
@@ -33,6 +34,7 @@ def serve_command(
         f"({len(installation.site.chargers)} chargers); Ctrl-C stops",
         highlight=False,
     )
+    settle_heap()  # a server runs for months: see runtime/heap.py
     try:
         asyncio.run(serve(installation))
     except ServeError as exc:

@@ -67,6 +67,11 @@ class ControlLoop:
     def charger_reading(
         self, charger_id: str, reading: ChargerReading, now_s: float
     ) -> list[Command]:
+        return self.evaluate(now_s) if self.observe_charger(charger_id, reading, now_s) else []
+
+    def observe_charger(self, charger_id: str, reading: ChargerReading, now_s: float) -> bool:
+        """Take a charger's reading; True when the loop must decide again now (its car came,
+        went or changed state, or the charger is back), False when the next tick may."""
         track = self._charger(charger_id)
         was_online = track.online(now_s, self.settings.charger_timeout_s)
         before = track.car
@@ -84,20 +89,28 @@ class ControlLoop:
                 track.confirmed_s = now_s
         if not was_online:
             logger.info("charger %s is back", charger_id)
-        if changed or not was_online:
-            return self.evaluate(now_s)
-        return []
+        return changed or not was_online
 
     def charger_lost(self, charger_id: str, now_s: float) -> list[Command]:
-        """The adapter lost the connection: the charger is offline now, not after a timeout."""
-        track = self._charger(charger_id)
-        track.last_seen_s = None
-        logger.warning("charger %s is unreachable", charger_id)
+        self.lose_charger(charger_id)
         return self.evaluate(now_s)
 
+    def lose_charger(self, charger_id: str) -> None:
+        """The adapter lost the connection: the charger is offline now, not after a timeout.
+        The loop must decide again at once."""
+        track = self._charger(charger_id)
+        track.last_seen_s = None
+        self._inputs_changed = True
+        logger.warning("charger %s is unreachable", charger_id)
+
     def offer_refused(self, charger_id: str, offer_a: float, now_s: float) -> list[Command]:
+        self.refuse_offer(charger_id, offer_a)
+        return self.evaluate(now_s)
+
+    def refuse_offer(self, charger_id: str, offer_a: float) -> None:
         """The charger refused an offer: what it enforces is unknown, so it counts at its
-        rating until it confirms one (the loop sends the offer again once it may change it)."""
+        rating until it confirms one (the loop sends the offer again once it may change it).
+        The loop must decide again at once."""
         track = self._charger(charger_id)
         logger.warning(
             "charger %s refused an offer of %.1f A: counting it at %.1f A until it takes one",
@@ -107,7 +120,6 @@ class ControlLoop:
         )
         track.refused(offer_a)
         self._inputs_changed = True
-        return self.evaluate(now_s)
 
     # the operator ---------------------------------------------------------------------------
 
@@ -162,14 +174,15 @@ class ControlLoop:
     # devices lost ---------------------------------------------------------------------------
 
     def meter_lost(self, meter_id: str, now_s: float) -> list[Command]:
-        """The adapter lost the meter (its broker went away): stale now, not after a timeout."""
-        track = self.meters.get(meter_id)
-        if track is None:
-            raise UnknownDeviceError(f"meter {meter_id!r} is not in the site")
-        track.last_seen_s = None
+        self.lose_meter(meter_id)
+        return self.evaluate(now_s)
+
+    def lose_meter(self, meter_id: str) -> None:
+        """The adapter lost the meter (its broker went away): stale now, not after a timeout.
+        The loop must decide again at once."""
+        self._meter(meter_id).last_seen_s = None
         self._inputs_changed = True
         logger.warning("meter %s is unreachable: its circuit gets its safe budget", meter_id)
-        return self.evaluate(now_s)
 
     def set_lease_s(self, charger_id: str, lease_s: float | None) -> None:
         """How long an offer holds on this charger without renewal (None: it never lapses)."""
@@ -178,13 +191,14 @@ class ControlLoop:
         self._inputs_changed = True
 
     def meter_sample(self, meter_id: str, sample: MeterSample, now_s: float) -> list[Command]:
-        track = self.meters.get(meter_id)
-        if track is None:
-            raise UnknownDeviceError(f"meter {meter_id!r} is not in the site")
+        return self.evaluate(now_s) if self.observe_meter(meter_id, sample, now_s) else []
+
+    def observe_meter(self, meter_id: str, sample: MeterSample, now_s: float) -> bool:
+        """Take a meter's sample; True when it jumped and the loop must decide again now."""
+        track = self._meter(meter_id)
         if sample != track.sample:
             self._inputs_changed = True
-        jumped = track.observe(sample, now_s, self.settings.meter_jump_a)
-        return self.evaluate(now_s) if jumped else []
+        return track.observe(sample, now_s, self.settings.meter_jump_a)
 
     def tick(self, now_s: float) -> list[Command]:
         if not self._inputs_changed and now_s < self._wake_s:
@@ -237,6 +251,12 @@ class ControlLoop:
         if reading is None:
             return None
         return reading.measured_a if track.charger.id in self._metered else track.judged_a
+
+    def _meter(self, meter_id: str) -> MeterTrack:
+        track = self.meters.get(meter_id)
+        if track is None:
+            raise UnknownDeviceError(f"meter {meter_id!r} is not in the site")
+        return track
 
     def _charger(self, charger_id: str) -> ChargerTrack:
         track = self.chargers.get(charger_id)

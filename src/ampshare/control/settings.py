@@ -31,6 +31,11 @@ class LoopSettings:
     overdraw_grace_s: float = 25.0
     overdraw_tolerance_a: float = 1.0
     meter_jump_a: float = 5.0  # a meter change this large re-allocates at once
+    # in the server a burst of events (cars arriving at a hundred chargers, a network blip
+    # dropping them all) is decided together: events re-allocate at most this often, and each
+    # within this long of arriving (a car takes seconds to follow a cut; an allocation of a
+    # thousand chargers takes tens of milliseconds)
+    event_spacing_s: float = 0.1
     # cars whose drivers said when they leave or what they want are scheduled by it (None:
     # every car shares fairly, needs or not); the plan is made again this often meanwhile
     schedule: ScheduleSettings | None = field(default_factory=ScheduleSettings)

@@ -3,6 +3,8 @@
 Adapters report readings and events through it (it is their LoopPort); it asks the loop what to
 do with the time from its clock and hands each command to the link of the charger it is for.
 Everything runs on one asyncio event loop, so the control loop is never entered twice at once.
+An input that needs a decision gets one at once, unless one was made less than event_spacing_s
+ago: then the inputs of that stretch are decided together at its end.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class SiteRuntime:
         self._links: dict[str, ChargerLink] = {}
         self._listeners: list[Listener] = []
         self.commands_sent = 0
+        self._decision: asyncio.TimerHandle | None = None  # a decision on its way
 
     @property
     def site(self) -> Site:
@@ -63,19 +66,43 @@ class SiteRuntime:
         if self._links.get(charger_id) is not link:
             return  # an older connection closing after a newer one took its place
         del self._links[charger_id]
-        self._apply(self.loop.charger_lost(charger_id, self.now_s()))
+        self.loop.lose_charger(charger_id)
+        self._decide(due=True)
 
     def charger_reading(self, charger_id: str, reading: ChargerReading) -> None:
-        self._apply(self.loop.charger_reading(charger_id, reading, self.now_s()))
+        self._decide(self.loop.observe_charger(charger_id, reading, self.now_s()))
 
     def meter_sample(self, meter_id: str, sample: MeterSample) -> None:
-        self._apply(self.loop.meter_sample(meter_id, sample, self.now_s()))
+        self._decide(self.loop.observe_meter(meter_id, sample, self.now_s()))
 
     def meter_lost(self, meter_id: str) -> None:
-        self._apply(self.loop.meter_lost(meter_id, self.now_s()))
+        self.loop.lose_meter(meter_id)
+        self._decide(due=True)
 
     def offer_refused(self, charger_id: str, offer_a: float) -> None:
-        self._apply(self.loop.offer_refused(charger_id, offer_a, self.now_s()))
+        self.loop.refuse_offer(charger_id, offer_a)
+        self._decide(due=True)
+
+    def _decide(self, due: bool) -> None:
+        """Decide now, or soon with whatever else arrives meanwhile (see the module doc)."""
+        if not due:
+            self._heard()
+        elif self._decision is None:
+            last_s = self.loop.last_evaluation_s
+            spacing_s = self.loop.settings.event_spacing_s
+            wait_s = 0.0 if last_s is None else last_s + spacing_s - self.now_s()
+            try:
+                events = asyncio.get_running_loop()
+            except RuntimeError:  # driven by hand, not on an event loop: nothing to wait on
+                wait_s = 0.0
+            if wait_s <= 0 or wait_s > spacing_s:  # a clock set back decides now
+                self._decide_now()
+            else:
+                self._decision = events.call_later(wait_s, self._decide_now)
+
+    def _decide_now(self) -> None:
+        self._decision = None
+        self._apply(self.loop.evaluate(self.now_s()))
 
     # the operator and site changes ----------------------------------------------------------
 
@@ -93,7 +120,11 @@ class SiteRuntime:
     # time ----------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        self._apply(self.loop.tick(self.now_s()))
+        if self._decision is not None:  # a decision was on its way: this is it
+            self._decision.cancel()
+            self._decide_now()
+        else:
+            self._apply(self.loop.tick(self.now_s()))
 
     async def run(self) -> None:
         """Tick the loop on its tick_s grid until cancelled."""
@@ -112,6 +143,9 @@ class SiteRuntime:
                 continue
             self.commands_sent += 1
             link.deliver(command)
+        self._heard()
+
+    def _heard(self) -> None:
         if self.loop.last_evaluation_s is not None:
             for listener in self._listeners:
                 listener(self.now_s())

@@ -4,6 +4,7 @@ configured to, and keeps its charging profiles as 1.6 says."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +45,29 @@ class SimChargePoint16(ChargePoint):  # type: ignore[misc]  # the ocpp package i
         self.heartbeat_interval_s = 300.0
         self.status: str | None = None
         self.received = station.received
+
+    async def route_message(self, raw_msg: str) -> None:
+        """A real charger takes its transaction id as StartTransaction.conf arrives, before the
+        next frame: a TxProfile for the transaction may follow at once. (The ocpp package hands
+        the answer to the caller later, after routing whatever came next.)"""
+        self._take_transaction_id(raw_msg)
+        await super().route_message(raw_msg)
+
+    def _take_transaction_id(self, raw_msg: str) -> None:
+        try:
+            frame = json.loads(raw_msg)
+        except ValueError:
+            return  # the ocpp package answers what does not parse
+        if not (isinstance(frame, list) and len(frame) == 3 and frame[0] == 3):
+            return
+        payload = frame[2]
+        if not isinstance(payload, dict) or "transactionId" not in payload:
+            return  # only StartTransaction.conf carries a transactionId and idTagInfo
+        accepted = (payload.get("idTagInfo") or {}).get("status") == "Accepted"
+        station = self.station
+        if accepted and station.plugged and station.transaction_id is None:
+            station.start_transaction(str(payload["transactionId"]))
+            station.finished = False
 
     @property
     def meter_interval_s(self) -> float:
@@ -152,8 +176,9 @@ class SimChargePoint16(ChargePoint):  # type: ignore[misc]  # the ocpp package i
             ),
             suppress=False,
         )
-        if result.id_tag_info["status"] == "Accepted":
-            station.start_transaction(str(result.transaction_id))
+        transaction_id = str(result.transaction_id)
+        if result.id_tag_info["status"] == "Accepted" and station.transaction_id != transaction_id:
+            station.start_transaction(transaction_id)  # route_message took it as it arrived
             station.finished = False
         await self.report_status()
 
@@ -212,7 +237,7 @@ class SimChargePoint16(ChargePoint):  # type: ignore[misc]  # the ocpp package i
         """The charger's own reactions: a quirky one ends its transaction at 0 A; a remote
         start begins one; a change of what the car does is reported."""
         station = self.station
-        if station.spec.stop_on_zero and station.transaction_id and station.target_a == 0:
+        if station.spec.stop_on_zero and station.transaction_id and station.limit_a() == 0:
             await self.stop_transaction("Other")
         if station.pending_remote_start is not None:
             token, station.pending_remote_start = station.pending_remote_start, None

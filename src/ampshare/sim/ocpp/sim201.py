@@ -190,6 +190,10 @@ class SimChargePoint201(ChargePoint):  # type: ignore[misc]  # the ocpp package 
         station = self.station
         transaction_id = uuid.uuid4().hex[:16]
         self._charging_state = "EVConnected"
+        # the transaction is the charger's from the moment it sends Started: a TxProfile for it
+        # may arrive before the answer is read
+        station.start_transaction(transaction_id)
+        station.finished = False
         result = await self._transaction_event(
             "Started",
             trigger,
@@ -199,11 +203,10 @@ class SimChargePoint201(ChargePoint):  # type: ignore[misc]  # the ocpp package 
             id_token={"id_token": token, "type": "ISO14443"},
         )
         info = result.id_token_info or {"status": "Accepted"}
-        if info["status"] == "Accepted":
-            station.start_transaction(transaction_id)
-            station.finished = False
-            if self.energy_wanted_wh is not None:
-                await self._charging_needs()
+        if info["status"] != "Accepted":
+            station.end_transaction()
+        elif self.energy_wanted_wh is not None:
+            await self._charging_needs()
 
     async def _charging_needs(self) -> None:
         needs: dict[str, Any] = {
@@ -250,7 +253,7 @@ class SimChargePoint201(ChargePoint):  # type: ignore[misc]  # the ocpp package 
 
     async def step(self) -> None:
         station = self.station
-        if station.spec.stop_on_zero and station.transaction_id and station.target_a == 0:
+        if station.spec.stop_on_zero and station.transaction_id and station.limit_a() == 0:
             await self.stop_transaction("ChargingRateChanged", "Other")
         if station.pending_remote_start is not None:
             token, station.pending_remote_start = station.pending_remote_start, None
