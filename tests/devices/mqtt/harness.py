@@ -165,7 +165,7 @@ async def retained_payload(broker: BrokerAddress, topic: str) -> str | None:
 async def clear_retained(broker: BrokerAddress, filters: list[str]) -> None:
     """Remove what a test left retained on the broker."""
     with contextlib.suppress(aiomqtt.MqttError):
-        async with aiomqtt.Client(broker.host, broker.port) as client:
+        async with asyncio.timeout(20), aiomqtt.Client(broker.host, broker.port) as client:
             for topic_filter in filters:
                 await client.subscribe(topic_filter)
             topics: set[str] = set()
@@ -223,6 +223,9 @@ class Home:
     async def stop(self, name: str) -> None:
         task = self.tasks.pop(name)
         task.cancel()
+        done, _ = await asyncio.wait([task], timeout=10)
+        if not done:
+            raise AssertionError(f"{name} did not stop within 10 s of being cancelled")
         with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
             await task
 
