@@ -435,19 +435,34 @@ class ControlLoop:
     def _refresh_leases(
         self, managed: dict[str, ChargerTrack], commanded: set[str], now_s: float
     ) -> list[Command]:
-        """Re-send unchanged offers whose lease needs renewing (they change no decision)."""
-        refresh_s = self.settings.lease_refresh_s
-        commands = []
+        """Re-send unchanged offers whose lease needs renewing (they change no decision). A
+        tick sends at most twice its share of them, the longest unrenewed first: offers made
+        together fall due together, and a thousand at once would hold up every charger's
+        answer; a backlog of all of them is gone within half a refresh period, long before a
+        lease lapses."""
+        settings = self.settings
+        refresh_s = settings.lease_refresh_s
+        due: list[tuple[float, str, float]] = []
         self._refresh_s = math.inf
         for charger_id, track in managed.items():
-            latest = track.latest_offer_a
-            lease_s = self._lease_s[charger_id]
-            if latest is None or track.last_sent_s is None or lease_s is None:
+            last_s, latest_a = track.last_sent_s, track.latest_offer_a
+            if latest_a is None or last_s is None or self._lease_s[charger_id] is None:
                 continue
-            if charger_id not in commanded and now_s - track.last_sent_s >= refresh_s:
-                track.last_sent_s = now_s
-                commands.append(Command(charger_id, latest, lease_s))
-            self._refresh_s = min(self._refresh_s, track.last_sent_s + refresh_s)
+            if charger_id not in commanded and now_s - last_s >= refresh_s:
+                due.append((last_s, charger_id, latest_a))
+            else:
+                self._refresh_s = min(self._refresh_s, last_s + refresh_s)
+        if not due:
+            return []
+        due.sort()
+        share = math.ceil(2 * len(managed) * settings.tick_s / refresh_s)
+        commands = []
+        for _, charger_id, latest_a in due[:share]:
+            managed[charger_id].last_sent_s = now_s
+            commands.append(Command(charger_id, latest_a, self._lease_s[charger_id]))
+        self._refresh_s = min(self._refresh_s, now_s + refresh_s)
+        if len(due) > share:
+            self._refresh_s = now_s  # the rest at the next tick
         return commands
 
 

@@ -56,6 +56,10 @@ class NeedsPlanner:
         now_s: float,
     ) -> dict[str, float]:
         """What the plan gives each car now (empty: no needs are known)."""
+        if not any(_has_needs(track) for track in tracks.values()):
+            # most sites never hear a driver's needs (OCPP 1.6 has no way to say them)
+            self._planned, self._key, self._planned_s = {}, None, None
+            return {}
         network = allocator.network
         cars: list[PlanCar] = []
         key: list[object] = []
@@ -99,6 +103,13 @@ class NeedsPlanner:
                 ),
             )
         return self._planned
+
+
+def _has_needs(track: ChargerTrack) -> bool:
+    reading = track.reading
+    return reading is not None and (
+        reading.departure_s is not None or reading.energy_wanted_wh is not None
+    )
 
 
 def _plannable(state: ChargerState) -> bool:
