@@ -61,6 +61,18 @@ async def until(condition: object, timeout_s: float) -> None:
         await asyncio.sleep(0.01)
 
 
+def spike_and_cut(
+    seen: list[tuple[float, str, str]], power_topic: str, claim_topics: set[str]
+) -> tuple[float, float] | None:
+    """When the spike was seen and the first claim after it (a claim that came before the
+    spike, a lease refresh say, is no answer to it)."""
+    spike = next((i for i, m in enumerate(seen) if m[1] == power_topic), None)
+    if spike is None:
+        return None
+    cut_s = next((at for at, topic, _ in seen[spike + 1 :] if topic in claim_topics), None)
+    return None if cut_s is None else (seen[spike][0], cut_s)
+
+
 async def measure(broker: BrokerAddress, rounds: int) -> list[float]:
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     shelly_id = f"shellyem-{prefix.upper()}"
@@ -106,12 +118,10 @@ async def measure(broker: BrokerAddress, rounds: int) -> list[float]:
             home.house_a = SPIKE_A
             home.meter.report_now()
 
-            def cut_seen(mark: int = mark) -> bool:
-                return any(topic in claim_topics for _, topic, _ in seen[mark:])
-
-            await until(cut_seen, 5)
-            spike_s = next(at for at, topic, _ in seen[mark:] if topic == power_topic)
-            cut_s = next(at for at, topic, _ in seen[mark:] if topic in claim_topics)
+            await until(lambda m=mark: bool(spike_and_cut(seen[m:], power_topic, claim_topics)), 5)
+            found = spike_and_cut(seen[mark:], power_topic, claim_topics)
+            assert found is not None
+            spike_s, cut_s = found
             latencies.append(cut_s - spike_s)
             await until(lambda: home.total_a() <= 40.0, 15)
     finally:

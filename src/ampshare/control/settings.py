@@ -32,9 +32,8 @@ class LoopSettings:
     overdraw_tolerance_a: float = 1.0
     meter_jump_a: float = 5.0  # a meter change this large re-allocates at once
     # in the server a burst of events (cars arriving at a hundred chargers, a network blip
-    # dropping them all) is decided together: events re-allocate at most this often, and each
-    # within this long of arriving (a car takes seconds to follow a cut; an allocation of a
-    # thousand chargers takes tens of milliseconds)
+    # dropping them all) is decided together when allocating is slow (see runtime.site_runtime):
+    # an event waits at most this long for its decision (a car takes seconds to follow a cut)
     event_spacing_s: float = 0.1
     # cars whose drivers said when they leave or what they want are scheduled by it (None:
     # every car shares fairly, needs or not); the plan is made again this often meanwhile
