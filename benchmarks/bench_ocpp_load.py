@@ -29,12 +29,11 @@ import psutil  # type: ignore[import-untyped]  # ships no type information
 from ocpp import messages
 
 from ampshare.runtime.heap import settle_heap
-from ampshare.sim.car import CarModel
-from ampshare.sim.ocpp import SimulatedChargePoint, StationSpec
+from ampshare.sim.ocpp import SimulatedChargePoint
+from ocpp_probe import CAR, load_charge_point  # the probes' charge points are the same kind
 
 PANEL_SIZE = 10
 PROBES = 10  # of the N charge points, in a process of their own (see ocpp_probe.py)
-CAR = CarModel(battery_wh=80_000, max_current_a=32)
 
 
 def site_toml(chargers: int, port: int) -> str:
@@ -136,16 +135,7 @@ async def run(chargers: int, seconds: float, arrive_s: float) -> None:
         await wait_for_port(port, 60)
         process = psutil.Process(server.pid)
         me = psutil.Process()
-        sims = [
-            SimulatedChargePoint(
-                f"ws://127.0.0.1:{port}",
-                f"cp-{index}",
-                "ocpp1.6",
-                StationSpec(max_current_a=32),
-                tick_s=1.0,
-            )
-            for index in range(chargers - PROBES)
-        ]
+        sims = [load_charge_point(port, index) for index in range(chargers - PROBES)]
         began = time.monotonic()
         failed = await connect_all(sims, batch=50)
         connected = [sim for sim in sims if sim.cp is not None]

@@ -26,6 +26,17 @@ SETTLE_S = 5.0  # connected and plugged in: let the arrival's allocation pass be
 CAR = CarModel(battery_wh=80_000, max_current_a=32)
 
 
+def load_charge_point(port: int, index: int) -> SimulatedChargePoint:
+    """One of the load benchmark's charge points: cp-<index>, 1.6J, 32 A, stepping every 1 s."""
+    return SimulatedChargePoint(
+        f"ws://127.0.0.1:{port}",
+        f"cp-{index}",
+        "ocpp1.6",
+        StationSpec(max_current_a=32),
+        tick_s=1.0,
+    )
+
+
 async def probe(sim: SimulatedChargePoint, until: float, latencies_s: list[float]) -> None:
     while time.monotonic() < until:
         cp = sim.cp
@@ -39,16 +50,7 @@ async def probe(sim: SimulatedChargePoint, until: float, latencies_s: list[float
 
 async def run(port: int, first: int, count: int, seconds: float) -> list[float]:
     until = time.monotonic() + seconds
-    sims = [
-        SimulatedChargePoint(
-            f"ws://127.0.0.1:{port}",
-            f"cp-{index}",
-            "ocpp1.6",
-            StationSpec(max_current_a=32),
-            tick_s=1.0,
-        )
-        for index in range(first, first + count)
-    ]
+    sims = [load_charge_point(port, index) for index in range(first, first + count)]
     for sim in sims:
         await sim.connect()
         await sim.plug_in(CAR, 60_000)

@@ -7,26 +7,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from ocpp import routing
 from ocpp.v16 import ChargePoint, call, call_result
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from ampshare.devices.ocpp.calls import after
 from ampshare.sim.car import CarModel
 from ampshare.sim.ocpp import SimulatedChargePoint, StationSpec
 from ampshare.sim.ocpp.client import on
 
 TRANSACTION_ID = 4711
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def after(action: str) -> Callable[[F], F]:
-    """ocpp's @after, typed."""
-    return cast(Callable[[F], F], routing.after(action))
 
 
 class CentralSystem(ChargePoint):  # type: ignore[misc]  # the ocpp package is untyped
