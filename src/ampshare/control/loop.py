@@ -74,6 +74,11 @@ class ControlLoop:
         went or changed state, or the charger is back), False when the next tick may."""
         track = self._charger(charger_id)
         was_online = track.online(now_s, self.settings.charger_timeout_s)
+        if was_online and track.repeats(reading):
+            # most readings are the last one again (an idle charger's heartbeat, a car drawing
+            # steadily): it is alive, and nothing else changes
+            track.last_seen_s = now_s
+            return False
         before = track.car
         known = self._seen(track)
         if not was_online and track.reading is not None:
@@ -201,6 +206,13 @@ class ControlLoop:
         return track.observe(sample, now_s, self.settings.meter_jump_a)
 
     def tick(self, now_s: float) -> list[Command]:
+        if not self._inputs_changed and now_s >= self._wake_s:
+            # a timer set at the last decision is due, but what it timed may have moved since
+            # (a charger heard from again is not timed out): decide only if one still falls
+            # between that decision and now
+            last_s = self.last_evaluation_s
+            if last_s is not None:
+                self._wake_s = self._next_timer_s(last_s)
         if not self._inputs_changed and now_s < self._wake_s:
             # the same inputs at the same timers: the same decision; only leases may be due
             if now_s < self._refresh_s:

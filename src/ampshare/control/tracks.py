@@ -65,6 +65,15 @@ class ChargerTrack:
     def online(self, now_s: float, timeout_s: float) -> bool:
         return self.last_seen_s is not None and now_s - self.last_seen_s <= timeout_s
 
+    def repeats(self, reading: ChargerReading) -> bool:
+        """It says again what it said last, with nothing in flight that this could confirm:
+        taking the reading would change nothing but when it was last heard from."""
+        return (
+            not self.pending
+            and reading == self.reading
+            and (reading.offered_a is None or reading.offered_a == self.confirmed_a)
+        )
+
     def observe(self, reading: ChargerReading, now_s: float) -> bool:
         """Take a reading; True if the car's state changed."""
         changed = self.car is not reading.car

@@ -186,6 +186,12 @@ class SimCharger:
         """When the pilot or the car's response next changes by itself (None: never)."""
         return self._next_s
 
+    @property
+    def idle(self) -> bool:
+        """No car and nothing pending: moving it on in time changes nothing (every call that
+        acts on it moves it to its time first)."""
+        return self._car is None and self._next_s is None
+
     def _next_event_s(self) -> float | None:
         times = [q[0].at_s for q in (self._pending_pilots, self._pending_follows) if q]
         if self._lease_ends_s is not None:

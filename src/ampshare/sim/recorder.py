@@ -4,7 +4,7 @@ demand, and a thinned-out trace of currents over time for plots."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,8 +59,8 @@ class Recorder:
         self._current = [
             (k, c) for k, c in enumerate(network.constraints) if c.kind is ConstraintKind.CURRENT
         ]
-        self.conductors = [
-            ConductorRecord(
+        self._labels = [
+            (
                 c.label,
                 c.circuit_id,
                 c.limit,
@@ -70,6 +70,13 @@ class Recorder:
             )
             for _, c in self._current
         ]
+        # kept as arrays: a run records tens of thousands of steps on dozens of conductors
+        count = len(self._labels)
+        self._limit_a = np.array([limit for _, _, limit, _ in self._labels]) + _OVER_TOLERANCE_A
+        self._breaker_a = np.array([b for _, _, _, b in self._labels]) + _OVER_TOLERANCE_A
+        self._peak_a = np.zeros(count)
+        self._over_limit_s = np.zeros(count)
+        self._over_breaker_s = np.zeros(count)
         # the household current counts fully on each line of a circuit (a balanced load); a
         # transformer primary line carries the difference of two such lines over the turns ratio
         self._household_share = [
@@ -105,46 +112,56 @@ class Recorder:
             }
         self._next_trace_s = 0.0
 
+    @property
+    def conductors(self) -> list[ConductorRecord]:
+        """The true load on each conductor so far, as records."""
+        return [
+            ConductorRecord(
+                label, circuit_id, limit_a, breaker_a, float(peak), float(over), float(brk)
+            )
+            for (label, circuit_id, limit_a, breaker_a), peak, over, brk in zip(
+                self._labels, self._peak_a, self._over_limit_s, self._over_breaker_s, strict=True
+            )
+        ]
+
     def record(
         self,
         now_s: float,
         dt_s: float,
         draws_a: Sequence[float],
-        pilots_a: Sequence[float],
+        pilots_a: Callable[[], Sequence[float]],
         household_a: dict[str, float],
     ) -> None:
-        """The state that held over (now_s - dt_s, now_s]."""
-        loads = self._conductor_loads(draws_a, household_a)
-        for record, load_a in zip(self.conductors, loads, strict=True):
-            record.peak_a = max(record.peak_a, load_a)
-            if load_a > record.limit_a + _OVER_TOLERANCE_A:
-                record.over_limit_s += dt_s
-            if load_a > record.breaker_a + _OVER_TOLERANCE_A:
-                record.over_breaker_s += dt_s
-        self._record_demand(now_s - dt_s, now_s, draws_a, household_a)
+        """The state that held over (now_s - dt_s, now_s]. pilots_a: asked for only when the
+        trace takes a sample."""
+        draws = np.asarray(draws_a)
+        loads = self._conductor_loads(draws, household_a)
+        np.maximum(self._peak_a, loads, out=self._peak_a)
+        self._over_limit_s += (loads > self._limit_a) * dt_s
+        self._over_breaker_s += (loads > self._breaker_a) * dt_s
+        self._record_demand(now_s - dt_s, now_s, draws, household_a)
         trace = self.trace
         if trace is not None and now_s >= self._next_trace_s:
             self._next_trace_s = now_s + trace.period_s
             trace.times_s.append(now_s)
+            pilots = pilots_a()
             for i, charger_id in enumerate(self.network.charger_ids):
                 trace.draw_a.setdefault(charger_id, []).append(draws_a[i])
-                trace.pilot_a.setdefault(charger_id, []).append(pilots_a[i])
-            for record, load_a in zip(self.conductors, loads, strict=True):
-                trace.load_a.setdefault(record.label, []).append(load_a)
+                trace.pilot_a.setdefault(charger_id, []).append(pilots[i])
+            for (label, *_), load_a in zip(self._labels, loads.tolist(), strict=True):
+                trace.load_a.setdefault(label, []).append(load_a)
 
-    def _conductor_loads(
-        self, draws_a: Sequence[float], household_a: dict[str, float]
-    ) -> list[float]:
-        loads: list[float] = np.abs(self._coeffs @ np.asarray(draws_a)).tolist()
+    def _conductor_loads(self, draws_a: np.ndarray, household_a: dict[str, float]) -> np.ndarray:
+        loads: np.ndarray = np.abs(self._coeffs @ draws_a)
         if household_a:
             for row, circuit_id in enumerate(self._conductor_circuits):
                 loads[row] += household_a.get(circuit_id, 0.0) * self._household_share[row]
         return loads
 
     def _record_demand(
-        self, t0_s: float, t1_s: float, draws_a: Sequence[float], household_a: dict[str, float]
+        self, t0_s: float, t1_s: float, draws_a: np.ndarray, household_a: dict[str, float]
     ) -> None:
-        powers_w: list[float] = (self._watts @ np.asarray(draws_a)).tolist()
+        powers_w: list[float] = (self._watts @ draws_a).tolist()
         if household_a:
             for row, circuit_id in enumerate(self._circuit_ids):
                 other_a = household_a.get(circuit_id, 0.0)

@@ -67,6 +67,8 @@ class SiteSimulation:
             )
             for c in site.chargers
         }
+        self._charger_list = list(self.chargers.values())
+        self._network_chargers = [self.chargers[cid] for cid in self.network.charger_ids]
         self.meters = {
             m.id: SimMeter(
                 m.id,
@@ -127,19 +129,32 @@ class SiteSimulation:
     def _next_moment_s(self) -> float:
         now_s = self.now_s
         moments = [self._household_change_s]
-        for charger_id, charger in self.chargers.items():
-            event_s = charger.next_event_s()
-            if event_s is not None:
-                moments.append(event_s)
-            if self.ampshare_up and charger.connected_to_ampshare:
-                moments.append(self._next_reading_s[charger_id])
+        moments += [
+            event_s
+            for charger in self._charger_list
+            if (event_s := charger.next_event_s()) is not None
+        ]
         if self.ampshare_up:
+            moments.append(self._next_listened_reading_s())
             moments += [meter.next_due_s for meter in self.meters.values()]
             next_tick = getattr(self.controller, "next_tick_s", None)
             moments.append(next_tick(now_s) if next_tick is not None else now_s + 1.0)
         else:
             moments.append(now_s + 1.0)  # the records' resolution while nothing listens
         return min((t for t in moments if t > now_s + 1e-9), default=now_s + 1.0)
+
+    def _next_listened_reading_s(self) -> float:
+        """When the next reading falls due from a charger that ampshare hears."""
+        if all(charger.connected_to_ampshare for charger in self._charger_list):
+            return min(self._next_reading_s.values())
+        return min(
+            (
+                self._next_reading_s[charger_id]
+                for charger_id, charger in self.chargers.items()
+                if charger.connected_to_ampshare
+            ),
+            default=math.inf,
+        )
 
     # one step -------------------------------------------------------------------------------
 
@@ -149,17 +164,22 @@ class SiteSimulation:
         # boundaries, or fall (a tapering or filling car), so this never under-counts a load
         self._record(dt_s)
         now_s = self.now_s + dt_s
-        for charger in self.chargers.values():
-            charger.advance(now_s)
+        for charger in self._charger_list:
+            if not charger.idle:
+                charger.advance(now_s)
         self.now_s = now_s
         if self._household_change_s <= now_s:
             self._household_change_s = self._next_household_change_s()
         if not self.ampshare_up:
             return
         commands: list[Command] = []
-        for charger_id, charger in self.chargers.items():
-            if charger.connected_to_ampshare and now_s >= self._next_reading_s[charger_id] - 1e-9:
-                commands += self._reading(charger_id)
+        if min(self._next_reading_s.values()) <= now_s + 1e-9:
+            for charger_id, charger in self.chargers.items():
+                if (
+                    charger.connected_to_ampshare
+                    and now_s >= self._next_reading_s[charger_id] - 1e-9
+                ):
+                    commands += self._reading(charger_id)
         for meter_id, meter in self.meters.items():
             sample = meter.sample(now_s)
             if sample is not None:
@@ -206,7 +226,7 @@ class SiteSimulation:
         return sum(profile.current_a(now_s) for profile in self._households_under[circuit_id])
 
     def _record(self, dt_s: float) -> None:
-        chargers = [self.chargers[cid] for cid in self.network.charger_ids]
+        chargers = self._network_chargers
         household_a = {
             circuit_id: self._household_a(circuit_id, self.now_s)
             for circuit_id, profiles in self._households_under.items()
@@ -216,6 +236,6 @@ class SiteSimulation:
             self.now_s,
             dt_s,
             [c.drawing_a for c in chargers],
-            [c.pilot_a for c in chargers],
+            lambda: [c.pilot_a for c in chargers],
             household_a,
         )
