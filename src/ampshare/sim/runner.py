@@ -69,6 +69,8 @@ class SiteSimulation:
         }
         self._charger_list = list(self.chargers.values())
         self._network_chargers = [self.chargers[cid] for cid in self.network.charger_ids]
+        self._index = {cid: i for i, cid in enumerate(self.network.charger_ids)}
+        self._occupied: set[int] = set()  # network indices of the chargers with a car
         self.meters = {
             m.id: SimMeter(
                 m.id,
@@ -111,10 +113,12 @@ class SiteSimulation:
         energy_wanted_wh: float | None = None,
     ) -> None:
         self.chargers[charger_id].plug_in(car, self.now_s, departure_s, energy_wanted_wh)
+        self._occupied.add(self._index[charger_id])
         self._report(charger_id)
 
     def unplug(self, charger_id: str) -> None:
         self.chargers[charger_id].unplug(self.now_s)
+        self._occupied.discard(self._index[charger_id])
         self._report(charger_id)
 
     def run_until(self, end_s: float, step_s: float | None = None) -> None:
@@ -232,10 +236,13 @@ class SiteSimulation:
             for circuit_id, profiles in self._households_under.items()
             if profiles
         }
+        draws_a = [0.0] * len(chargers)  # only a charger with a car draws
+        for i in self._occupied:
+            draws_a[i] = chargers[i].drawing_a
         self.recorder.record(
             self.now_s,
             dt_s,
-            [c.drawing_a for c in chargers],
+            draws_a,
             lambda: [c.pilot_a for c in chargers],
             household_a,
         )
