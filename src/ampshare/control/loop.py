@@ -295,16 +295,18 @@ class ControlLoop:
             planned = self.planner.planned(self.allocator, state, self.chargers, now_s)
             if planned:
                 state = _with_planned(state, planned)
+        managed = {cid: t for cid, t in online.items() if t.car is not CarState.NONE}
+        worst = {cid: self._may_draw_a(t) for cid, t in managed.items()}
         allocation = self.allocator.allocate(state)
+        state, allocation = self._hold_small_changes(state, managed, worst, allocation)
         self.last_state, self.last_allocation = state, allocation
         self.last_evaluation_s = now_s
 
-        managed = {cid: t for cid, t in online.items() if t.car is not CarState.NONE}
-        worst = {cid: self._may_draw_a(t) for cid, t in managed.items()}
         unsafe: bool | None = None  # worked out only when a cut waits on the rate limit
         target = allocation.offers_a()
         commands: list[Command] = []
         increases: dict[str, float] = {}
+        small_cuts: list[tuple[ChargerTrack, float]] = []
         for charger_id, track in managed.items():
             goal_a, now_a = target[charger_id], worst[charger_id]
             # what it was told last: a goal above that is a raise even while an older, higher
@@ -316,6 +318,8 @@ class ControlLoop:
                     unsafe := unsafe if unsafe is not None else self._over_limit(state, worst)
                 ):
                     commands.append(self._send(track, goal_a, now_s))
+                elif self._may_change(track, now_s, told_a, told_a - settings.min_change_a):
+                    small_cuts.append((track, goal_a))
             elif (
                 goal_a > told_a + _EPS_A
                 and self._may_change(track, now_s, told_a, goal_a)
@@ -326,10 +330,55 @@ class ControlLoop:
         granted = safe_increases(self.allocator, state, worst, increases) if increases else {}
         for charger_id, goal_a in granted.items():
             commands.append(self._send(managed[charger_id], goal_a, now_s))
+        if len(granted) < len(increases):
+            # a raise waits for room that cuts too small to send would free (a newcomer's
+            # minimum, say): send them, it follows once they are confirmed
+            commands += [self._send(track, goal_a, now_s) for track, goal_a in small_cuts]
         # sending changes what the loop knows: look again at the next tick
         self._inputs_changed = bool(commands)
         self._wake_s = self._next_timer_s(now_s)
         return commands + self._refresh_leases(managed, {c.charger_id for c in commands}, now_s)
+
+    def _hold_small_changes(
+        self,
+        state: SiteState,
+        managed: dict[str, ChargerTrack],
+        worst: dict[str, float],
+        allocation: Allocation,
+    ) -> tuple[SiteState, Allocation]:
+        """Keep the cars whose share moved by less than the least change sent at their offers,
+        and share again what that leaves: otherwise the room those changes would have moved
+        idles (a tapering car frees a little at a time, shared among the others in crumbs that
+        are never sent). Small cuts are kept only while every limit holds, and only if that
+        pauses no car the first sharing did not."""
+        least_a = self.settings.min_change_a
+        target = allocation.offers_a()
+        raises: dict[str, float] = {}
+        cuts: dict[str, float] = {}
+        for charger_id, track in managed.items():
+            latest_a, goal_a = track.latest_offer_a, target[charger_id]
+            if latest_a is None or latest_a == 0 or goal_a == 0:
+                continue  # pauses and resumes are never too small
+            if state.charger(charger_id).fixed_draw_a is not None:
+                continue
+            if latest_a + _EPS_A < goal_a < latest_a + least_a:
+                raises[charger_id] = latest_a
+            elif latest_a - least_a < goal_a < latest_a - _EPS_A:
+                cuts[charger_id] = latest_a
+        if cuts and self._over_limit(state, worst):
+            cuts = {}
+        if not raises and not cuts:
+            return state, allocation
+        held_state = _with_held(state, raises | cuts)
+        held = self.allocator.allocate(held_state)
+        if cuts and any(
+            offer_a == 0 < target[charger_id] for charger_id, offer_a in held.offers_a().items()
+        ):
+            if not raises:
+                return state, allocation
+            held_state = _with_held(state, raises)
+            held = self.allocator.allocate(held_state)
+        return held_state, held
 
     def _next_timer_s(self, now_s: float) -> float:
         """The earliest time, from now on, at which a comparison of the clock with something the
@@ -476,6 +525,13 @@ class ControlLoop:
         if len(due) > share:
             self._refresh_s = now_s  # the rest at the next tick
         return commands
+
+
+def _with_held(state: SiteState, held: dict[str, float]) -> SiteState:
+    chargers = dict(state.chargers)
+    for charger_id, offer_a in held.items():
+        chargers[charger_id] = replace(chargers[charger_id], held_a=offer_a)
+    return replace(state, chargers=chargers)
 
 
 def _with_planned(state: SiteState, planned: dict[str, float]) -> SiteState:

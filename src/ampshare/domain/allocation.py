@@ -255,6 +255,10 @@ class _Run:
                 self._offline(i, charger_state, charger)
             elif charger_state.fixed_draw_a is not None:
                 self._overdraw(i, charger_state)
+            elif charger_state.held_a is not None and not (
+                charger_state.operator_paused or charger_state.hold_paused
+            ):
+                self._held(i, charger_state.held_a)
             elif charger_state.operator_paused:
                 results[i] = ChargerAllocation(
                     0.0, "operator", "paused by the operator until resumed", paused=True
@@ -286,6 +290,17 @@ class _Run:
         load = self.offline_load
         for k, coeff in self.compiled.terms[i]:
             load[k] += coeff * load_a
+
+    def _held(self, i: int, held_a: float) -> None:
+        """A car kept at its offer counts at it; the others share the rest."""
+        self.results[i] = ChargerAllocation(
+            held_a,
+            "held",
+            f"kept at its offer of {fmt_a(held_a)}: the change its share asks is too small to send",
+        )
+        load = self.offline_load
+        for k, coeff in self.compiled.terms[i]:
+            load[k] += coeff * held_a
 
     def _overdraw(self, i: int, charger_state: ChargerState) -> None:
         """A charger that ignores its offer counts at what it draws; the others share the rest."""

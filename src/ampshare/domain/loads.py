@@ -61,6 +61,8 @@ def steerable_room(
             fixed[i] = offline_load_a(charger_state, charger.fallback_current_a)
         elif charger_state.fixed_draw_a is not None:
             fixed[i] = max(charger_state.fixed_draw_a, charger_state.offered_a or 0.0)
+        elif charger_state.held_a is not None:
+            fixed[i] = charger_state.held_a
         any_fixed = any_fixed or fixed[i] > 0
     loads = ev_loads(network, fixed) if any_fixed else [0.0] * len(envs)
     return [max(0.0, env.room - load) for env, load in zip(envs, loads, strict=True)]

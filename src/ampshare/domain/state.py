@@ -39,6 +39,9 @@ class ChargerState:
     # what a schedule that knows the drivers' needs wants this car to get now (the control
     # loop's planner); the allocation gives planned amounts first, then shares what is left
     planned_a: float | None = None
+    # the control loop's word: its offer stays at this, since the change the allocation found
+    # is smaller than the least it sends; counted at it, the others share the rest
+    held_a: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ def validate_state(site: Site, state: SiteState) -> None:
         _check_amps(where, "offered_a", charger_state.offered_a, problems)
         _check_amps(where, "ev_max_a", charger_state.ev_max_a, problems)
         _check_amps(where, "fixed_draw_a", charger_state.fixed_draw_a, problems)
+        _check_amps(where, "held_a", charger_state.held_a, problems)
     for meter_id, reading in state.meters.items():
         _check_meter(site, meter_id, reading, problems)
     for circuit_id, budget_w in state.power_budget_w.items():
