@@ -38,6 +38,7 @@ from ampshare.domain.units import floor_to_step, fmt_a, fmt_w
 from ampshare.domain.waterfill import FillConstraint, FillResult, water_fill
 
 _EPS = 1e-9
+_LAYOUTS_KEPT = 4096  # groups whose constraint layout is remembered (a few kB each)
 _CIRCUIT_CONDUCTORS = frozenset({"", *LINES})  # what a circuit's limit_a, load_a... sum up
 _LATEST = datetime.max.replace(tzinfo=UTC)
 
@@ -150,6 +151,9 @@ class _Compiled:
                 terms[i].append((k, coeff))
         self.terms = [tuple(t) for t in terms]  # network.terms, in the arithmetic above
         self.limited_by = [f"circuit:{constraint.label}" for constraint in constraints]
+        # the constraints each group of cars fills, by group (see _Run._layout): the same cars
+        # are allocated again and again
+        self.layouts: dict[tuple[int, ...], list[tuple[int, list[int], list[complex]]]] = {}
         # a charger without a car gets the same result every time (made when first needed)
         self.no_car: list[ChargerAllocation | None] = [None] * len(chargers)
         # each circuit's id, limit and conductors as (constraint, name, limit)
@@ -374,6 +378,24 @@ class _Run:
         """The constraints the group is in, each with its members from the group in group
         (admission) order, listed in the order the group first touches them (a car at a time,
         each car's constraints in network order), which breaks ties between equal levels."""
+        layouts = self.compiled.layouts
+        key = tuple(group)
+        layout = layouts.get(key)
+        if layout is None:
+            if len(layouts) >= _LAYOUTS_KEPT:
+                layouts.clear()
+            layout = layouts[key] = self._layout(group)
+        load, env, spread = self.load, self.env, self.compiled.spread
+        ks = [k for k, _, _ in layout]
+        constraints = [
+            FillConstraint(members, coeffs, load[k], env[k].room, spread[k])
+            for k, members, coeffs in layout
+        ]
+        return ks, constraints
+
+    def _layout(self, group: list[int]) -> list[tuple[int, list[int], list[complex]]]:
+        """_fill_constraints without the state: (constraint, members, coefficients). The
+        lists are shared by every fill of the same group, and a fill never changes them."""
         compiled = self.compiled
         in_group = [False] * len(self.lo)
         for i in group:
@@ -405,12 +427,7 @@ class _Run:
                 first = rank[members[0]]
             touched.append((first, k, members, coeffs))
         touched.sort(key=lambda t: (t[0], t[1]))
-        ks = [k for _, k, _, _ in touched]
-        constraints = [
-            FillConstraint(members, coeffs, self.load[k], self.env[k].room, compiled.spread[k])
-            for _, k, members, coeffs in touched
-        ]
-        return ks, constraints
+        return [(k, members, coeffs) for _, k, members, coeffs in touched]
 
     def _record(self, group: list[int], ks: list[int], filled: FillResult) -> None:
         """Each car's offer (its level rounded down to the offer step, never below its
