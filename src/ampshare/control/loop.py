@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 from ampshare.control.errors import SiteChangeError, UnknownDeviceError
@@ -527,15 +528,21 @@ class ControlLoop:
         return commands
 
 
-def _with_held(state: SiteState, held: dict[str, float]) -> SiteState:
-    chargers = dict(state.chargers)
-    for charger_id, offer_a in held.items():
-        chargers[charger_id] = replace(chargers[charger_id], held_a=offer_a)
-    return replace(state, chargers=chargers)
-
-
 def _with_planned(state: SiteState, planned: dict[str, float]) -> SiteState:
+    return _with_each(state, planned, lambda charger, a: replace(charger, planned_a=a))
+
+
+def _with_held(state: SiteState, held: dict[str, float]) -> SiteState:
+    return _with_each(state, held, lambda charger, a: replace(charger, held_a=a))
+
+
+def _with_each(
+    state: SiteState,
+    values: dict[str, float],
+    change: Callable[[ChargerState, float], ChargerState],
+) -> SiteState:
+    """The state with some chargers' states changed, each by its value."""
     chargers = dict(state.chargers)
-    for charger_id, planned_a in planned.items():
-        chargers[charger_id] = replace(chargers[charger_id], planned_a=planned_a)
+    for charger_id, value in values.items():
+        chargers[charger_id] = change(chargers[charger_id], value)
     return replace(state, chargers=chargers)

@@ -259,10 +259,6 @@ class _Run:
                 self._offline(i, charger_state, charger)
             elif charger_state.fixed_draw_a is not None:
                 self._overdraw(i, charger_state)
-            elif charger_state.held_a is not None and not (
-                charger_state.operator_paused or charger_state.hold_paused
-            ):
-                self._held(i, charger_state.held_a)
             elif charger_state.operator_paused:
                 results[i] = ChargerAllocation(
                     0.0, "operator", "paused by the operator until resumed", paused=True
@@ -275,6 +271,8 @@ class _Run:
                     "too often",
                     paused=True,
                 )
+            elif charger_state.held_a is not None:
+                self._held(i, charger_state.held_a)
             else:
                 lo[i], hi[i], ceilings[i] = bounds(charger, charger_state)
                 plugged_in_at = charger_state.plugged_in_at or _LATEST
@@ -291,6 +289,10 @@ class _Run:
         self.results[i] = ChargerAllocation(
             load_a, "offline", f"unreachable: counted at the {fmt_a(load_a)} it may still draw"
         )
+        self._count_fixed(i, load_a)
+
+    def _count_fixed(self, i: int, load_a: float) -> None:
+        """A charger the allocation does not steer counts at load_a on its constraints."""
         load = self.offline_load
         for k, coeff in self.compiled.terms[i]:
             load[k] += coeff * load_a
@@ -302,9 +304,7 @@ class _Run:
             "held",
             f"kept at its offer of {fmt_a(held_a)}: the change its share asks is too small to send",
         )
-        load = self.offline_load
-        for k, coeff in self.compiled.terms[i]:
-            load[k] += coeff * held_a
+        self._count_fixed(i, held_a)
 
     def _overdraw(self, i: int, charger_state: ChargerState) -> None:
         """A charger that ignores its offer counts at what it draws; the others share the rest."""
@@ -315,9 +315,7 @@ class _Run:
             f"draws {fmt_a(draw_a)}, more than its offer: counted at that, the others share "
             "the rest",
         )
-        load = self.offline_load
-        for k, coeff in self.compiled.terms[i]:
-            load[k] += coeff * draw_a
+        self._count_fixed(i, draw_a)
 
     def _admit(self, keys: list[tuple[int, int, int, datetime, int]]) -> list[int]:
         admitted = []

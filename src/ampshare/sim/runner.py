@@ -67,7 +67,7 @@ class SiteSimulation:
             )
             for c in site.chargers
         }
-        self._charger_list = list(self.chargers.values())
+        # in network order (the site's, as self.chargers)
         self._network_chargers = [self.chargers[cid] for cid in self.network.charger_ids]
         self._index = {cid: i for i, cid in enumerate(self.network.charger_ids)}
         self._occupied: set[int] = set()  # network indices of the chargers with a car
@@ -135,7 +135,7 @@ class SiteSimulation:
         moments = [self._household_change_s]
         moments += [
             event_s
-            for charger in self._charger_list
+            for charger in self._network_chargers
             if (event_s := charger.next_event_s()) is not None
         ]
         if self.ampshare_up:
@@ -149,7 +149,7 @@ class SiteSimulation:
 
     def _next_listened_reading_s(self) -> float:
         """When the next reading falls due from a charger that ampshare hears."""
-        if all(charger.connected_to_ampshare for charger in self._charger_list):
+        if all(charger.connected_to_ampshare for charger in self._network_chargers):
             return min(self._next_reading_s.values())
         return min(
             (
@@ -168,7 +168,7 @@ class SiteSimulation:
         # boundaries, or fall (a tapering or filling car), so this never under-counts a load
         self._record(dt_s)
         now_s = self.now_s + dt_s
-        for charger in self._charger_list:
+        for charger in self._network_chargers:
             if not charger.idle:
                 charger.advance(now_s)
         self.now_s = now_s
