@@ -26,7 +26,7 @@ import aiomqtt
 
 from ampshare.sim.car import Car
 from ampshare.sim.evse import SimCharger
-from ampshare.sim.mqtt.broker import BrokerAddress
+from ampshare.sim.mqtt.broker import DEVICE_MQTT_TIMEOUT_S, BrokerAddress
 from ampshare.sim.mqtt.openevse_firmware import (
     MQTT_CLIENT,
     PRIORITY_MQTT,
@@ -150,7 +150,12 @@ class SimOpenevseUnit:
             retain=True,
         )
         async with aiomqtt.Client(
-            self.broker.host, self.broker.port, identifier=s.base, will=will, keepalive=5
+            self.broker.host,
+            self.broker.port,
+            identifier=s.base,
+            will=will,
+            keepalive=5,
+            timeout=DEVICE_MQTT_TIMEOUT_S,
         ) as client:
             try:
                 self._client = client

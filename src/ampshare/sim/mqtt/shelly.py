@@ -27,7 +27,7 @@ from typing import Any
 
 import aiomqtt
 
-from ampshare.sim.mqtt.broker import BrokerAddress
+from ampshare.sim.mqtt.broker import DEVICE_MQTT_TIMEOUT_S, BrokerAddress
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,12 @@ class _SimDevice:
         """Connected with "false" as the last will on online_topic, and "true" said there."""
         will = aiomqtt.Will(online_topic, "false", retain=True)
         async with aiomqtt.Client(
-            self.broker.host, self.broker.port, identifier=self.identifier, will=will, keepalive=5
+            self.broker.host,
+            self.broker.port,
+            identifier=self.identifier,
+            will=will,
+            keepalive=5,
+            timeout=DEVICE_MQTT_TIMEOUT_S,
         ) as client:
             self._client = client
             await client.publish(online_topic, "true", retain=True)
