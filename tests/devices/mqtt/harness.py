@@ -21,6 +21,7 @@ from ampshare.control.readings import ChargerReading, MeterSample
 from ampshare.control.settings import LoopSettings
 from ampshare.devices.interfaces import ChargerLink
 from ampshare.devices.mqtt import MqttBridge
+from ampshare.devices.mqtt.connection import stop_if_cancelled
 from ampshare.runtime import SiteRuntime
 from ampshare.sim.mqtt.broker import BrokerAddress
 from ampshare.sim.mqtt.home import SimHome, home_site, hungry_car
@@ -131,7 +132,8 @@ class Observer:
                         self.messages.append(
                             Message(time.monotonic(), message.topic.value, text, message.retain)
                         )
-            except aiomqtt.MqttError:
+            except aiomqtt.MqttError as exc:
+                stop_if_cancelled(exc)
                 self.connected.clear()
                 await asyncio.sleep(0.2)
 
@@ -183,7 +185,8 @@ async def forever(run: Callable[[], Awaitable[None]]) -> None:
     while True:
         try:
             await run()
-        except aiomqtt.MqttError:
+        except aiomqtt.MqttError as exc:
+            stop_if_cancelled(exc)
             await asyncio.sleep(0.2)
 
 

@@ -61,6 +61,16 @@ def _tls_context(table: MqttTable) -> ssl.SSLContext | None:
 Session = Callable[[aiomqtt.Client], Awaitable[None]]
 
 
+def stop_if_cancelled(exc: BaseException) -> None:
+    """Raise CancelledError if this task is being cancelled: an aiomqtt client that is told to
+    stop says goodbye to the broker, and when the broker is slow to answer, the goodbye's
+    MqttError replaces the cancellation; caught as a lost connection, it would reconnect and
+    keep running (ampshare would not stop on Ctrl-C)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
+
+
 async def keep_connected(
     table: MqttTable,
     will: aiomqtt.Will,
@@ -83,6 +93,7 @@ async def keep_connected(
                 finally:
                     lost()
         except (aiomqtt.MqttError, BrokerSettingsError) as exc:
+            stop_if_cancelled(exc)
             failures += 1
             delay_s = backoff.next_s()
             log = logger.warning if failures <= 3 or failures % 20 == 0 else logger.info

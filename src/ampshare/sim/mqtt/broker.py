@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 AMQTT_REQUIREMENT = "amqtt==0.12.1"
-# a simulated device gives up on an MQTT operation after this long, its goodbye included: it
-# stops within seconds, as a real one does (aiomqtt waits 10 s for a broker's answer by default,
-# and a loaded broker answering a disconnect late held a test's teardown that long)
+# a simulated device gives up on an MQTT operation after this long, its goodbye included, so it
+# stops within seconds, as a real one does (aiomqtt waits 10 s for a broker's answer by default;
+# a goodbye that times out must not hide the cancellation: see connection.stop_if_cancelled)
 DEVICE_MQTT_TIMEOUT_S = 5.0
 _START_TIMEOUT_S = 20.0
 # a minimal MQTT 3.1.1 CONNECT (client id "probe", clean session, keepalive 5 s)

@@ -24,6 +24,7 @@ from typing import Any
 
 import aiomqtt
 
+from ampshare.devices.mqtt.connection import stop_if_cancelled
 from ampshare.sim.car import Car
 from ampshare.sim.evse import SimCharger
 from ampshare.sim.mqtt.broker import DEVICE_MQTT_TIMEOUT_S, BrokerAddress
@@ -134,8 +135,10 @@ class SimOpenevseUnit:
         ticking = asyncio.create_task(self._tick_forever())
         try:
             while True:
-                with contextlib.suppress(aiomqtt.MqttError):
+                try:
                     await self._connection()
+                except aiomqtt.MqttError as exc:
+                    stop_if_cancelled(exc)
                 await asyncio.sleep(_RECONNECT_S)
         finally:
             ticking.cancel()
