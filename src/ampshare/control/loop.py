@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 _EPS_A = 1e-6
 # an offline charger counts at its last offer until its lease has surely lapsed
 _LEASE_MARGIN_S = 2.0
+_NO_CAR = ChargerState(CarState.NONE)  # frozen: one for every empty charger
 
 
 class ControlLoop:
@@ -427,7 +428,7 @@ class ControlLoop:
                 )
                 continue
             if reading is None or reading.car is CarState.NONE:
-                chargers[charger_id] = ChargerState(CarState.NONE)
+                chargers[charger_id] = _NO_CAR
                 continue
             held = (
                 track.paused_s is not None

@@ -103,7 +103,16 @@ class Recorder:
             circuit.id: site.voltage_v * (math.sqrt(3) if circuit.phases == 3 else 1.0)
             for circuit in site.circuits
         }
-        self.demand = {circuit.id: DemandRecord(circuit.id) for circuit in site.circuits}
+        self._household_w_per_a_row = {
+            circuit_id: (row, self._household_w_per_a[circuit_id])
+            for row, circuit_id in enumerate(self._circuit_ids)
+        }
+        self._demand = {circuit.id: DemandRecord(circuit.id) for circuit in site.circuits}
+        # the energy of the interval being recorded, one entry per circuit: written into the
+        # records when the next interval begins (a dict update per circuit per step was the
+        # recorder's largest cost)
+        self._interval = 0
+        self._interval_ws = np.zeros(len(self._circuit_ids))
         self.trace = None if trace_period_s is None else Trace(trace_period_s)
         if self.trace is not None:
             ids = network.charger_ids
@@ -158,20 +167,36 @@ class Recorder:
                 loads[row] += household_a.get(circuit_id, 0.0) * self._household_share[row]
         return loads
 
+    @property
+    def demand(self) -> dict[str, DemandRecord]:
+        """Each circuit's energy by 15-minute interval, up to the last step recorded."""
+        self._close_interval(self._interval)
+        return self._demand
+
     def _record_demand(
         self, t0_s: float, t1_s: float, draws_a: np.ndarray, household_a: dict[str, float]
     ) -> None:
-        powers_w: list[float] = (self._watts @ draws_a).tolist()
-        if household_a:
-            for row, circuit_id in enumerate(self._circuit_ids):
-                other_a = household_a.get(circuit_id, 0.0)
-                powers_w[row] += other_a * self._household_w_per_a[circuit_id]
+        powers_w = self._watts @ draws_a
+        for circuit_id, other_a in household_a.items():
+            row, w_per_a = self._household_w_per_a_row[circuit_id]
+            powers_w[row] += other_a * w_per_a
+        np.maximum(powers_w, 0.0, out=powers_w)
         # split the step at interval boundaries so each interval gets its own share
         while t0_s < t1_s - 1e-9:
             interval = math.floor(t0_s / DEMAND_INTERVAL_S + 1e-9)
+            if interval != self._interval:
+                self._close_interval(interval)
             end_s = min(t1_s, (interval + 1) * DEMAND_INTERVAL_S)
-            for circuit_id, power_w in zip(self._circuit_ids, powers_w, strict=True):
-                if power_w > 0:
-                    energy = self.demand[circuit_id].energy_ws
-                    energy[interval] = energy.get(interval, 0.0) + power_w * (end_s - t0_s)
+            self._interval_ws += powers_w * (end_s - t0_s)
             t0_s = end_s
+
+    def _close_interval(self, next_interval: int) -> None:
+        """Add what the interval being recorded holds to the records; record next_interval."""
+        interval = self._interval
+        totals_ws = self._interval_ws.tolist()
+        for circuit_id, energy_ws in zip(self._circuit_ids, totals_ws, strict=True):
+            if energy_ws > 0:
+                energy = self._demand[circuit_id].energy_ws
+                energy[interval] = energy.get(interval, 0.0) + energy_ws
+        self._interval_ws[:] = 0.0
+        self._interval = next_interval
