@@ -3,13 +3,12 @@
 Standard library only: no I/O, no asyncio, no clock. Adapters translate at the edges.
 """
 
-from ampshare.domain.allocation import (
+from ampshare.domain.allocation import Allocator, allocate
+from ampshare.domain.allocation_result import (
     Allocation,
-    Allocator,
     ChargerAllocation,
     CircuitAllocation,
     ConductorLoad,
-    allocate,
 )
 from ampshare.domain.environment import MeterStatus
 from ampshare.domain.errors import DomainError, Problem, ProblemsError, SiteError, StateError

@@ -15,14 +15,20 @@ in the order that waterfill.py explains: the same state always gives the same of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from itertools import compress
 from operator import attrgetter, lt
-from typing import overload
 
+from ampshare.domain.allocation_reasons import FullReason, no_car_reason, paused_reason
+from ampshare.domain.allocation_result import (
+    Allocation,
+    ChargerAllocation,
+    CircuitAllocation,
+    ConductorLoad,
+    Later,
+)
 from ampshare.domain.demand import Ceiling, bounds, ceiling_reason
 from ampshare.domain.environment import (
     ConstraintEnvironment,
@@ -30,85 +36,17 @@ from ampshare.domain.environment import (
     MeterStatus,
     offline_load_a,
 )
-from ampshare.domain.network import Constraint, ConstraintKind, Network, compile_network
+from ampshare.domain.network import Constraint, Network, compile_network
 from ampshare.domain.phases import LINES
 from ampshare.domain.site import Charger, Site
 from ampshare.domain.state import CarState, ChargerState, SiteState
-from ampshare.domain.units import floor_to_step, fmt_a, fmt_w
+from ampshare.domain.units import floor_to_step, fmt_a
 from ampshare.domain.waterfill import FillConstraint, FillResult, water_fill
 
 _EPS = 1e-9
 _LAYOUTS_KEPT = 4096  # groups whose constraint layout is remembered (a few kB each)
 _CIRCUIT_CONDUCTORS = frozenset({"", *LINES})  # what a circuit's limit_a, load_a... sum up
 _LATEST = datetime.max.replace(tzinfo=UTC)
-
-
-class _Text:
-    """A str field that may be given as a function that writes it, called when first read.
-
-    A control loop allocates every few seconds and seldom shows why; writing every reason
-    would take longer than allocating on a small site. Equality, hashing and repr read the text.
-    """
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._slot = "_" + name
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> _Text: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> str: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> str | _Text:
-        if obj is None:
-            raise AttributeError(self._slot)  # tells dataclass: no default
-        text: str | Callable[[], str] = obj.__dict__[self._slot]
-        if not isinstance(text, str):
-            text = obj.__dict__[self._slot] = text()
-        return text
-
-    def __set__(self, obj: object, text: str | Callable[[], str]) -> None:
-        obj.__dict__[self._slot] = text
-
-
-@dataclass(frozen=True)
-class ChargerAllocation:
-    offered_a: float
-    # "charger", "car", "circuit:<id>[:L1|:power]", "no_car", "offline", "operator", ...
-    limited_by: str
-    reason: _Text = _Text()  # a str: given as one, or as a function that writes it
-    paused: bool = False
-
-
-@dataclass(frozen=True)
-class ConductorLoad:
-    """One constraint of a circuit after allocation (amps, or watts for the power cap)."""
-
-    limit: float
-    other_load: float
-    ev_budget: float
-    load: float  # worst case: every offer drawn in full, offline chargers included
-
-
-@dataclass(frozen=True)
-class CircuitAllocation:
-    limit_a: float
-    load_a: float  # highest conductor
-    other_load_a: float
-    ev_budget_a: float  # lowest conductor
-    meter: MeterStatus
-    conductors: Mapping[str, ConductorLoad]  # "" for a 1-phase conductor, "L1".., "power"
-
-    @property
-    def overloaded(self) -> bool:
-        return any(c.load > c.limit + 1e-6 for c in self.conductors.values())
-
-
-@dataclass(frozen=True)
-class Allocation:
-    chargers: Mapping[str, ChargerAllocation]
-    circuits: Mapping[str, CircuitAllocation]
-
-    def offers_a(self) -> dict[str, float]:
-        return {charger_id: a.offered_a for charger_id, a in self.chargers.items()}
 
 
 def allocate(site: Site, state: SiteState) -> Allocation:
@@ -184,16 +122,6 @@ def _zero(coeffs: tuple[complex, ...]) -> complex:
     return 0j if coeffs and isinstance(coeffs[0], complex) else 0.0
 
 
-def _no_car_reason(charger: Charger) -> str:
-    start_a = charger.effective_start_current_a
-    next_car = (
-        f"the next one starts at the charger's own {fmt_a(start_a)}"
-        if start_a > 0
-        else "the next one waits for ampshare's first offer"
-    )
-    return f"no car: {next_car}"
-
-
 class _Run:
     def __init__(self, compiled: _Compiled, state: SiteState) -> None:
         network = compiled.network
@@ -211,7 +139,7 @@ class _Run:
         self.ceilings: dict[int, Ceiling] = {}  # every car (not offline), by charger index
         # phasor sum of what may be drawn on each constraint so far
         self.offline_load = list(compiled.zero)
-        self._full: dict[int, _FullReason] = {}  # by constraint
+        self._full: dict[int, FullReason] = {}  # by constraint
         self._steps: dict[float, float] = {}  # floor_to_step, by value
         self._shared: dict[tuple[int, float], ChargerAllocation] = {}  # see _stopped
         self.planned: dict[int, float] = {}  # a schedule's wish, by charger index
@@ -252,7 +180,7 @@ class _Run:
             if car is none:
                 result = no_car[i]
                 if result is None:
-                    reason = partial(_no_car_reason, charger)
+                    reason = partial(no_car_reason, charger)
                     result = no_car[i] = ChargerAllocation(0.0, "no_car", reason)
                 results[i] = result
             elif car is offline:
@@ -337,7 +265,7 @@ class _Run:
         return admitted
 
     def _pause(self, i: int, k: int) -> None:
-        reason = partial(_paused_reason, self._why_full(k), self.lo[i])
+        reason = partial(paused_reason, self._why_full(k), self.lo[i])
         self.results[i] = ChargerAllocation(0.0, self.compiled.limited_by[k], reason, paused=True)
 
     def _fill(self) -> None:
@@ -472,11 +400,11 @@ class _Run:
             for k, coeff in terms[i]:
                 load[k] += coeff * raised_a
 
-    def _why_full(self, k: int) -> _FullReason:
+    def _why_full(self, k: int) -> FullReason:
         """Why constraint k stops a car: one text for every car it stops."""
         reason = self._full.get(k)
         if reason is None:
-            reason = self._full[k] = _FullReason(self.network.constraints[k], self.env[k])
+            reason = self._full[k] = FullReason(self.network.constraints[k], self.env[k])
         return reason
 
     def result(self) -> Allocation:
@@ -484,7 +412,7 @@ class _Run:
         results = self.results
         chargers = {ids[i]: _done(results[i]) for i in range(len(ids))}
         # the control loop needs only the offers: the circuit report is made when first read
-        return Allocation(chargers=chargers, circuits=_Later(self._circuits))
+        return Allocation(chargers=chargers, circuits=Later(self._circuits))
 
     def _circuits(self) -> dict[str, CircuitAllocation]:
         loads, envs = self._ev_loads(), self.env
@@ -534,79 +462,6 @@ class _Run:
                 ev += coeff * offers[i]
             loads.append(abs(ev))
         return loads
-
-
-class _Later(Mapping[str, CircuitAllocation]):
-    """A mapping worked out when first read."""
-
-    def __init__(self, make: Callable[[], dict[str, CircuitAllocation]]) -> None:
-        self._make: Callable[[], dict[str, CircuitAllocation]] | None = make
-        self._made: dict[str, CircuitAllocation] = {}
-
-    def _data(self) -> dict[str, CircuitAllocation]:
-        if self._make is not None:
-            self._made, self._make = self._make(), None
-        return self._made
-
-    def __getitem__(self, key: str) -> CircuitAllocation:
-        return self._data()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data())
-
-    def __len__(self) -> int:
-        return len(self._data())
-
-    def __repr__(self) -> str:
-        return repr(self._data())
-
-
-class _FullReason:
-    """Why a constraint stops cars, written when first read."""
-
-    __slots__ = ("constraint", "env", "text")
-
-    def __init__(self, constraint: Constraint, env: ConstraintEnvironment) -> None:
-        self.constraint = constraint
-        self.env = env
-        self.text: str | None = None
-
-    def __call__(self) -> str:
-        if self.text is None:
-            self.text = _describe_full(self.constraint, self.env)
-        return self.text
-
-
-def _describe_full(constraint: Constraint, env: ConstraintEnvironment) -> str:
-    name = f"circuit {constraint.circuit_id!r}"
-    if constraint.is_primary:
-        name = f"the transformer primary of {name}, line L{(constraint.line or '')[1:]},"
-    elif constraint.line is not None:
-        name += f" line {constraint.line}"
-    if env.meter is MeterStatus.STALE and constraint.kind is ConstraintKind.CURRENT:
-        return (
-            f"meter {env.meter_id!r} has no fresh reading, so {name} holds its chargers "
-            f"to the safe budget of {fmt_a(env.room)}"
-        )
-    if constraint.kind is ConstraintKind.POWER:
-        if env.limit < constraint.limit:
-            # a demand limit, or the control loop's share of one for the rest of the interval
-            text = f"{name} is at its power budget of {fmt_w(env.limit)} for now"
-        else:
-            text = f"{name} is at its power cap of {fmt_w(constraint.limit)}"
-        other = f", {fmt_w(env.other_load)} of it other load" if env.other_load > 0 else ""
-        return text + other
-    text = f"{name} is fully used ({fmt_a(env.limit)} continuous"
-    if env.other_load > 0:
-        text += f", {fmt_a(env.other_load)} of it other load"
-    return text + ")"
-
-
-def _paused_reason(full: _FullReason, floor_a: float) -> str:
-    return (
-        f"paused: {full()}, and its {fmt_a(floor_a)} minimum "
-        "does not fit; cars of higher priority or waiting longer come first"
-    )
 
 
 def _done(result: ChargerAllocation | None) -> ChargerAllocation:
