@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import replace
 
 from ampshare.control.errors import SiteChangeError, UnknownDeviceError
+from ampshare.control.leases import Leases
 from ampshare.control.planner import NeedsPlanner
 from ampshare.control.readings import ChargerReading, Command, MeterSample
 from ampshare.control.settings import LoopSettings
+from ampshare.control.snapshot import allocated_draw_a, site_state, with_held, with_planned
 from ampshare.control.tracks import ChargerTrack, MeterTrack
 from ampshare.domain import (
     Allocation,
     Allocator,
     CarState,
     Charger,
-    ChargerState,
-    MeterReading,
     Site,
     SiteState,
     validate_site,
@@ -37,9 +36,6 @@ from ampshare.domain.transition import safe_increases
 logger = logging.getLogger(__name__)
 
 _EPS_A = 1e-6
-# an offline charger counts at its last offer until its lease has surely lapsed
-_LEASE_MARGIN_S = 2.0
-_NO_CAR = ChargerState(CarState.NONE)  # frozen: one for every empty charger
 
 
 class ControlLoop:
@@ -51,15 +47,11 @@ class ControlLoop:
         self.last_allocation: Allocation | None = None
         self.last_state: SiteState | None = None
         self.last_evaluation_s: float | None = None
-        self.started_s: float | None = None
         # A tick decides nothing new unless an input changed or a timer ran out since the last
         # evaluation: then it is skipped (the simulator jumps over such stretches).
         self._inputs_changed = True
         self._wake_s = 0.0
-        self._refresh_s = 0.0  # when a lease next needs renewing
-        # how long an offer holds on each charger without renewal (None: it never lapses);
-        # adapters set it for their devices (set_lease_s)
-        self._lease_s = {c.id: self.settings.lease_s for c in site.chargers}
+        self.leases = Leases(self.chargers, self.settings.lease_s)
         self._operator_paused: set[str] = set()
         schedule = self.settings.schedule
         self.planner = None if schedule is None else NeedsPlanner(schedule, self.settings.replan_s)
@@ -84,7 +76,7 @@ class ControlLoop:
         before = track.car
         known = self._seen(track)
         if not was_online and track.reading is not None:
-            track.back_online(reading, self._lease_may_hold(track, now_s))
+            track.back_online(reading, self.leases.may_hold(track, now_s))
         changed = track.observe(reading, now_s)
         if self._seen(track) != known:
             self._inputs_changed = True
@@ -161,7 +153,7 @@ class ControlLoop:
             )
         self._use_site(site)
         self.chargers[charger.id] = ChargerTrack(charger)
-        self._lease_s[charger.id] = self.settings.lease_s
+        self.leases.add(charger.id)
         logger.info("charger %s joined circuit %s", charger.id, charger.circuit)
         return self.evaluate(now_s)
 
@@ -194,7 +186,7 @@ class ControlLoop:
     def set_lease_s(self, charger_id: str, lease_s: float | None) -> None:
         """How long an offer holds on this charger without renewal (None: it never lapses)."""
         self._charger(charger_id)
-        self._lease_s[charger_id] = lease_s
+        self.leases.assign(charger_id, lease_s)
         self._inputs_changed = True
 
     def meter_sample(self, meter_id: str, sample: MeterSample, now_s: float) -> list[Command]:
@@ -217,7 +209,7 @@ class ControlLoop:
                 self._wake_s = self._next_timer_s(last_s)
         if not self._inputs_changed and now_s < self._wake_s:
             # the same inputs at the same timers: the same decision; only leases may be due
-            if now_s < self._refresh_s:
+            if now_s < self.leases.refresh_due_s:
                 return []
             managed = {
                 cid: track
@@ -225,7 +217,7 @@ class ControlLoop:
                 if track.car is not CarState.NONE
                 and track.online(now_s, self.settings.charger_timeout_s)
             }
-            return self._refresh_leases(managed, set(), now_s)
+            return self._renew_leases(managed, set(), now_s)
         return self.evaluate(now_s)
 
     def next_tick_s(self, now_s: float) -> float:
@@ -233,7 +225,7 @@ class ControlLoop:
         jumps there. Ticks fall on the tick_s grid."""
         tick_s = self.settings.tick_s
         after_s = (math.floor(now_s / tick_s + 1e-9) + 1) * tick_s
-        wake_s = min(self._wake_s, self._refresh_s)
+        wake_s = min(self._wake_s, self.leases.refresh_due_s)
         if self._inputs_changed or wake_s <= after_s:
             return after_s
         if math.isinf(wake_s):
@@ -249,7 +241,7 @@ class ControlLoop:
         return (
             reading.car,
             track.stopped,
-            self._measured_a(track),
+            allocated_draw_a(track, self._metered),
             reading.offered_a,
             reading.ev_max_a,
             reading.departure_s,
@@ -257,14 +249,6 @@ class ControlLoop:
             track.confirmed_a,
             len(track.pending),
         )
-
-    def _measured_a(self, track: ChargerTrack) -> float | None:
-        """What a charger draws, as allocations go by it: in steps (tracks.DEADBAND_A), except
-        under a meter, where the other load is the meter less the chargers' exact draws."""
-        reading = track.reading
-        if reading is None:
-            return None
-        return reading.measured_a if track.charger.id in self._metered else track.judged_a
 
     def _meter(self, meter_id: str) -> MeterTrack:
         track = self.meters.get(meter_id)
@@ -282,8 +266,8 @@ class ControlLoop:
 
     def evaluate(self, now_s: float) -> list[Command]:
         settings = self.settings
-        if self.started_s is None:
-            self.started_s = now_s
+        if self.leases.started_s is None:
+            self.leases.started_s = now_s
         online = {}
         for charger_id, track in self.chargers.items():
             track.expire_pending(now_s, settings.confirmation_timeout_s, settings.car_follow_s)
@@ -292,11 +276,20 @@ class ControlLoop:
                 track.check_overdraw(
                     now_s, settings.overdraw_grace_s, settings.overdraw_tolerance_a
                 )
-        state = self._state(now_s, online)
+        state = site_state(
+            self.chargers,
+            self.meters,
+            online,
+            now_s,
+            settings,
+            metered=self._metered,
+            operator_paused=self._operator_paused,
+            leases=self.leases,
+        )
         if self.planner is not None:
             planned = self.planner.planned(self.allocator, state, self.chargers, now_s)
             if planned:
-                state = _with_planned(state, planned)
+                state = with_planned(state, planned)
         managed = {cid: t for cid, t in online.items() if t.car is not CarState.NONE}
         worst = {cid: self._may_draw_a(t) for cid, t in managed.items()}
         allocation = self.allocator.allocate(state)
@@ -339,7 +332,7 @@ class ControlLoop:
         # sending changes what the loop knows: look again at the next tick
         self._inputs_changed = bool(commands)
         self._wake_s = self._next_timer_s(now_s)
-        return commands + self._refresh_leases(managed, {c.charger_id for c in commands}, now_s)
+        return commands + self._renew_leases(managed, {c.charger_id for c in commands}, now_s)
 
     def _hold_small_changes(
         self,
@@ -371,14 +364,14 @@ class ControlLoop:
             cuts = {}
         if not raises and not cuts:
             return state, allocation
-        held_state = _with_held(state, raises | cuts)
+        held_state = with_held(state, raises | cuts)
         held = self.allocator.allocate(held_state)
         if cuts and any(
             offer_a == 0 < target[charger_id] for charger_id, offer_a in held.offers_a().items()
         ):
             if not raises:
                 return state, allocation
-            held_state = _with_held(state, raises)
+            held_state = with_held(state, raises)
             held = self.allocator.allocate(held_state)
         return held_state, held
 
@@ -404,10 +397,9 @@ class ControlLoop:
                 times.append(track.paused_s + s.min_pause_s)
             if track.last_change_s is not None:
                 times.append(track.last_change_s + s.min_change_interval_s)
-            since_s = track.last_sent_s if track.last_sent_s is not None else self.started_s
-            lease_s = self._lease_s[track.charger.id]
-            if since_s is not None and lease_s is not None:
-                times.append(since_s + lease_s + _LEASE_MARGIN_S)
+            lapses_s = self.leases.lapses_s(track)
+            if lapses_s is not None:
+                times.append(lapses_s)
         for meter in self.meters.values():
             if meter.last_seen_s is not None:
                 times.append(meter.last_seen_s + s.meter_timeout_s)
@@ -415,68 +407,12 @@ class ControlLoop:
             times.append(self.planner.next_replan_s())
         return min((t for t in times if t >= now_s), default=math.inf)
 
-    def _state(self, now_s: float, online: dict[str, ChargerTrack]) -> SiteState:
-        settings = self.settings
-        chargers = {}
-        for charger_id, track in self.chargers.items():
-            reading = track.reading
-            if charger_id not in online:
-                chargers[charger_id] = ChargerState(
-                    CarState.OFFLINE,
-                    offered_a=track.worst_case_a(),
-                    offer_in_force=self._lease_may_hold(track, now_s),
-                )
-                continue
-            if reading is None or reading.car is CarState.NONE:
-                chargers[charger_id] = _NO_CAR
-                continue
-            held = (
-                track.paused_s is not None
-                and track.latest_offer_a == 0
-                and now_s - track.paused_s < settings.min_pause_s
-            )
-            car = reading.car
-            if track.stopped and car is CarState.CONNECTED:
-                car = CarState.SUSPENDED  # paused after it stopped: it is not waiting to start
-            fixed_draw_a = reading.measured_a if track.overdrawing else None
-            offered_a = track.settled_offer_a(now_s, settings.confirmation_timeout_s)
-            if track.refused_a is not None:
-                # it refused its offer: it may draw its rating; it is offered the same again
-                fixed_draw_a, offered_a = track.charger.max_current_a, track.refused_a
-            chargers[charger_id] = ChargerState(
-                car,
-                measured_a=self._measured_a(track),
-                # a car is judged on what it draws only once it had time to follow its offer
-                offered_a=offered_a,
-                ev_max_a=reading.ev_max_a,
-                plugged_in_at=track.plugged_in_at,
-                hold_paused=held,
-                operator_paused=charger_id in self._operator_paused,
-                fixed_draw_a=fixed_draw_a,
-            )
-        meters = {}
-        for meter_id, meter in self.meters.items():
-            sample = meter.sample
-            if sample is None or not meter.fresh(now_s, settings.meter_timeout_s):
-                meters[meter_id] = MeterReading(stale=True)
-            else:
-                meters[meter_id] = MeterReading(sample.current_a, sample.power_w)
-        return SiteState(chargers, meters)
-
     @staticmethod
     def _may_draw_a(track: ChargerTrack) -> float:
         measured = track.reading.measured_a if track.reading else None
         if track.overdrawing and measured is not None:
             return max(track.worst_case_a(), measured)
         return track.worst_case_a()
-
-    def _lease_may_hold(self, track: ChargerTrack, now_s: float) -> bool:
-        lease_s = self._lease_s[track.charger.id]
-        if lease_s is None:
-            return True
-        # never told anything since ampshare started: an offer from before may still hold
-        since_s = track.last_sent_s if track.last_sent_s is not None else self.started_s
-        return since_s is None or now_s < since_s + lease_s + _LEASE_MARGIN_S
 
     def _over_limit(self, state: SiteState, worst: dict[str, float]) -> bool:
         network = self.allocator.network
@@ -493,57 +429,12 @@ class ControlLoop:
 
     def _send(self, track: ChargerTrack, offer_a: float, now_s: float) -> Command:
         track.sent(offer_a, now_s)
-        return Command(track.charger.id, offer_a, self._lease_s[track.charger.id])
+        return Command(track.charger.id, offer_a, self.leases.of(track.charger.id))
 
-    def _refresh_leases(
+    def _renew_leases(
         self, managed: dict[str, ChargerTrack], commanded: set[str], now_s: float
     ) -> list[Command]:
-        """Re-send unchanged offers whose lease needs renewing (they change no decision). A
-        tick sends at most twice its share of them, the longest unrenewed first: offers made
-        together fall due together, and a thousand at once would hold up every charger's
-        answer; a backlog of all of them is gone within half a refresh period, long before a
-        lease lapses."""
         settings = self.settings
-        refresh_s = settings.lease_refresh_s
-        due: list[tuple[float, str, float]] = []
-        self._refresh_s = math.inf
-        for charger_id, track in managed.items():
-            last_s, latest_a = track.last_sent_s, track.latest_offer_a
-            if latest_a is None or last_s is None or self._lease_s[charger_id] is None:
-                continue
-            if charger_id not in commanded and now_s - last_s >= refresh_s:
-                due.append((last_s, charger_id, latest_a))
-            else:
-                self._refresh_s = min(self._refresh_s, last_s + refresh_s)
-        if not due:
-            return []
-        due.sort()
-        share = math.ceil(2 * len(managed) * settings.tick_s / refresh_s)
-        commands = []
-        for _, charger_id, latest_a in due[:share]:
-            managed[charger_id].last_sent_s = now_s
-            commands.append(Command(charger_id, latest_a, self._lease_s[charger_id]))
-        self._refresh_s = min(self._refresh_s, now_s + refresh_s)
-        if len(due) > share:
-            self._refresh_s = now_s  # the rest at the next tick
-        return commands
-
-
-def _with_planned(state: SiteState, planned: dict[str, float]) -> SiteState:
-    return _with_each(state, planned, lambda charger, a: replace(charger, planned_a=a))
-
-
-def _with_held(state: SiteState, held: dict[str, float]) -> SiteState:
-    return _with_each(state, held, lambda charger, a: replace(charger, held_a=a))
-
-
-def _with_each(
-    state: SiteState,
-    values: dict[str, float],
-    change: Callable[[ChargerState, float], ChargerState],
-) -> SiteState:
-    """The state with some chargers' states changed, each by its value."""
-    chargers = dict(state.chargers)
-    for charger_id, value in values.items():
-        chargers[charger_id] = change(chargers[charger_id], value)
-    return replace(state, chargers=chargers)
+        return self.leases.renewals(
+            managed, commanded, now_s, tick_s=settings.tick_s, refresh_s=settings.lease_refresh_s
+        )
