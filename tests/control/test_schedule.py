@@ -41,10 +41,21 @@ def test_a_car_that_leaves_soon_gets_what_it_needs_before_one_that_stays() -> No
 
 
 def test_a_car_with_time_to_spare_lets_the_other_keep_its_minimum() -> None:
-    # 18 kWh in 2 h is 39.5 A: the car leaving soon can spare the other's 6 A for a while
-    planned = _plan([_car(0, 2, 18), _car(1, 10, 18)])
+    # 15 kWh in 2 h less its tenth is 36.5 A: the car leaving soon can spare the other's 6 A
+    planned = _plan([_car(0, 2, 15), _car(1, 10, 18)])
     assert planned[1] >= 6
     assert planned[0] + planned[1] >= 40 - 1e-6
+
+
+def test_a_car_is_planned_to_be_done_a_tenth_of_its_stay_early() -> None:
+    # 18 kWh in 2 h is 39.5 A, so it could just spare the other's minimum; in 1.8 h it is
+    # 43.9 A, more than the circuit: it gets all of it now, the other waits
+    cars = [_car(0, 2, 18), _car(1, 10, 18)]
+    assert _plan(cars) == {0: 40.0, 1: 0.0}
+    network = compile_network(seed_site(50))
+    room = [constraint.limit for constraint in network.constraints]
+    to_the_minute = ScheduleSettings(ready_early_share=0.0)
+    assert plan_currents(network, room, cars, NOW_S, to_the_minute)[1] >= 6
 
 
 def test_when_both_can_be_served_neither_is_paused_for_the_plan() -> None:

@@ -15,7 +15,11 @@ The program, for the cars present now (future arrivals are unknown):
   leaves, at most its ceiling now (the allocation's: its rating, the car's maximum, or the cap of
   a tapering car). Currents, not draws: a car that draws less than offered is re-planned.
 - Energy: what a car gets before it leaves is at most what it still wants (none: no bound);
-  a car draws about 95 % of its current.
+  a car draws about 95 % of its current. "Before it leaves" is a tenth of its remaining stay
+  before the departure its driver gave: the plan does not know how a car's current tapers as
+  it fills, so a car planned to the minute leaves short, nor the cars still to come, which
+  will want the room late in a stay (Caltech garage, two weeks at 25 kW: 96.3 -> 96.6 % of
+  the offline optimum, 262 -> 272 cars fully served).
 - Limits: every constraint of the site in every step (phasor sums as outer polygons, which may
   pass a line by 0.1 %: the allocation that follows the plan keeps every limit exactly), with
   the room it has now (meters' other load and unreachable chargers taken off).
@@ -76,6 +80,10 @@ class ScheduleSettings:
     # for the plan only when that delivers more energy before the cars leave, or lets a car
     # that wants 10 kWh or less finish before one that wants more than twice as much
     minimum_bonus: float = 0.1
+    # each car is planned to be done this share of its remaining stay before it leaves: the
+    # plan knows neither how a car's current tapers as it fills (the end takes longer than its
+    # ceiling now suggests) nor the cars still to come, which will want the room near the end
+    ready_early_share: float = 0.1
     # a driver who said nothing of departure: planned as leaving this long from now
     default_stay_s: float = 8 * SECONDS_PER_HOUR
     # cars draw about this share of their offer: the energy a planned current delivers
@@ -176,7 +184,9 @@ def _departure_s(car: PlanCar, now_s: float, settings: ScheduleSettings) -> floa
     first_s = settings.step_ends_s[0]
     if car.departure_s is None:
         return now_s + settings.default_stay_s
-    return min(max(car.departure_s, now_s + first_s), now_s + settings.horizon_s)
+    stay_s = max(0.0, car.departure_s - now_s)
+    ready_s = car.departure_s - settings.ready_early_share * stay_s
+    return min(max(ready_s, now_s + first_s), now_s + settings.horizon_s)
 
 
 def _step_ends(span_s: float, settings: ScheduleSettings) -> list[float]:
