@@ -121,6 +121,7 @@ class Observer:
 
     async def run(self) -> None:
         while True:
+            stop_if_cancelled()
             try:
                 async with aiomqtt.Client(self.broker.host, self.broker.port) as client:
                     for topic_filter in self.filters:
@@ -183,6 +184,7 @@ async def clear_retained(broker: BrokerAddress, filters: list[str]) -> None:
 async def forever(run: Callable[[], Awaitable[None]]) -> None:
     """A simulated device's life: connect, and reconnect whenever the broker goes away."""
     while True:
+        stop_if_cancelled()
         try:
             await run()
         except aiomqtt.MqttError as exc:

@@ -16,6 +16,8 @@ from enum import IntEnum
 
 import aiomqtt
 
+from ampshare.devices.mqtt.connection import stop_if_cancelled
+
 logger = logging.getLogger(__name__)
 
 
@@ -53,6 +55,7 @@ class Outbox:
     async def send(self, client: aiomqtt.Client) -> None:
         """Publish queued messages until cancelled or the connection fails (MqttError)."""
         while True:
+            stop_if_cancelled()  # a publish may have returned in place of a cancellation
             _, _, message = await self._queue.get()
             await client.publish(
                 message.topic, message.payload, qos=message.qos, retain=message.retain

@@ -135,6 +135,7 @@ class SimOpenevseUnit:
         ticking = asyncio.create_task(self._tick_forever())
         try:
             while True:
+                stop_if_cancelled()
                 try:
                     await self._connection()
                 except aiomqtt.MqttError as exc:
@@ -282,6 +283,7 @@ class SimOpenevseUnit:
         next_shaper_s = next_monitor_s = self._now()
         next_status_s = self._now() + self.settings.status_period_s
         while True:
+            stop_if_cancelled()  # a publish may have returned in place of a cancellation
             now_s = self._now()
             if now_s >= next_shaper_s:
                 self.shaper.loop(self.claims, self.settings.min_current_a, now_s)

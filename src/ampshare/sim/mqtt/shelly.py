@@ -27,6 +27,7 @@ from typing import Any
 
 import aiomqtt
 
+from ampshare.devices.mqtt.connection import stop_if_cancelled
 from ampshare.sim.mqtt.broker import DEVICE_MQTT_TIMEOUT_S, BrokerAddress
 
 
@@ -107,6 +108,7 @@ class _SimDevice:
 
     async def _periodically(self, report: Callable[[], Any]) -> None:
         while True:
+            stop_if_cancelled()  # a publish or the wait may have returned in its place
             if not self.silent:
                 await report()
             with contextlib.suppress(TimeoutError):
