@@ -185,6 +185,7 @@ class SimOpenevseUnit:
                 payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
             )
             await self._handle(message.topic.value, text)
+            stop_if_cancelled()  # its publishes may have returned in place of a cancellation
 
     async def _handle(self, topic: str, text: str) -> None:
         s = self.settings

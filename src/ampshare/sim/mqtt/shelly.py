@@ -98,6 +98,7 @@ class _SimDevice:
         async for message in client.messages:
             payload = message.payload
             await self._request(payload.decode() if isinstance(payload, bytes) else "")
+            stop_if_cancelled()  # its publishes may have returned in place of a cancellation
 
     async def _request(self, text: str) -> None:
         """One message on a topic the device obeys."""
