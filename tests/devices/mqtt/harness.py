@@ -19,9 +19,9 @@ import aiomqtt
 from ampshare.config import Installation, load_installation
 from ampshare.control.readings import ChargerReading, MeterSample
 from ampshare.control.settings import LoopSettings
+from ampshare.devices.cancellation import stop_if_cancelled
 from ampshare.devices.interfaces import ChargerLink
 from ampshare.devices.mqtt import MqttBridge
-from ampshare.devices.mqtt.connection import stop_if_cancelled
 from ampshare.runtime import SiteRuntime
 from ampshare.sim.mqtt.broker import BrokerAddress
 from ampshare.sim.mqtt.home import SimHome, home_site, hungry_car

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import aiomqtt
 
 from ampshare.config.mqtt_schema import MqttTable
+from ampshare.devices.cancellation import stop_if_cancelled
 from ampshare.devices.mqtt.errors import BrokerSettingsError
 
 logger = logging.getLogger(__name__)
@@ -59,24 +60,6 @@ def _tls_context(table: MqttTable) -> ssl.SSLContext | None:
 
 
 Session = Callable[[aiomqtt.Client], Awaitable[None]]
-
-
-def stop_if_cancelled(exc: BaseException | None = None) -> None:
-    """Raise CancelledError if this task is being cancelled. A loop that must stop when told
-    checks this where it goes round again, and where it catches aiomqtt's errors, because a
-    cancellation can be lost on the way:
-
-    - an aiomqtt client that is told to stop says goodbye to the broker, and when the broker
-      is slow to answer, the goodbye's MqttError replaces the cancellation; caught as a lost
-      connection, it would reconnect and keep running (ampshare would not stop on Ctrl-C);
-    - on Python 3.11, asyncio.wait_for returns normally when what it waits for completes as
-      the cancellation arrives (python/cpython#86296, fixed in 3.12), and aiomqtt waits for
-      every publish and subscribe with it: the loop would go round again and never stop.
-
-    The task's cancelling() count survives both, so the loop stops the next time it looks."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError from exc
 
 
 async def keep_connected(

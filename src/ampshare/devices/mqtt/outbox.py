@@ -16,7 +16,7 @@ from enum import IntEnum
 
 import aiomqtt
 
-from ampshare.devices.mqtt.connection import stop_if_cancelled
+from ampshare.devices.cancellation import stop_if_cancelled
 
 logger = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ import math
 from datetime import UTC, datetime
 
 from ampshare.control.readings import Command
+from ampshare.devices.cancellation import stop_if_cancelled
 from ampshare.devices.ocpp import profiles
 from ampshare.devices.ocpp.device import Device
 from ampshare.devices.ocpp.errors import CallFailedError, CallRejectedError
@@ -72,6 +73,7 @@ class OcppLink:
         await self.configure()
         self.configured.set()
         while True:
+            stop_if_cancelled()  # a call's answer may have come in place of a cancellation
             await self._wait()
             now_s = self.session.clock()
             if self.session.car_left.is_set():

@@ -24,7 +24,7 @@ from typing import Any
 
 import aiomqtt
 
-from ampshare.devices.mqtt.connection import stop_if_cancelled
+from ampshare.devices.cancellation import stop_if_cancelled
 from ampshare.sim.car import Car
 from ampshare.sim.evse import SimCharger
 from ampshare.sim.mqtt.broker import DEVICE_MQTT_TIMEOUT_S, BrokerAddress

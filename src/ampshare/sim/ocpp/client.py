@@ -14,6 +14,8 @@ from ocpp import routing
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.headers import build_authorization_basic
 
+from ampshare.devices.cancellation import stop_if_cancelled
+
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,6 +67,7 @@ class Ticker:
 
     async def _run(self) -> None:
         while True:
+            stop_if_cancelled()  # a call's answer may have come in place of a cancellation
             await asyncio.sleep(self.period_s)
             try:
                 await self._step()
