@@ -5,14 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from ampshare.devices.cancellation import stop_if_cancelled
-
-
-async def _lost_cancellation() -> None:
-    """What Python 3.11's wait_for does when the awaited answer comes with the cancellation."""
-    try:
-        await asyncio.Event().wait()
-    except asyncio.CancelledError:
-        return
+from tests.devices.cancellations import lose_the_cancellation
 
 
 async def test_a_loop_that_lost_its_cancellation_stops_when_it_goes_round_again() -> None:
@@ -22,7 +15,7 @@ async def test_a_loop_that_lost_its_cancellation_stops_when_it_goes_round_again(
         while True:
             stop_if_cancelled()
             rounds.append(1)
-            await _lost_cancellation()
+            await lose_the_cancellation()
 
     task = asyncio.create_task(loop())
     await asyncio.sleep(0.01)

@@ -19,8 +19,12 @@ LEASE_MARGIN_S = 2.0
 
 
 class Leases:
-    def __init__(self, charger_ids: Iterable[str], lease_s: float | None) -> None:
+    def __init__(
+        self, charger_ids: Iterable[str], lease_s: float | None, *, refresh_s: float, tick_s: float
+    ) -> None:
         self.default_s = lease_s
+        self.refresh_s = refresh_s  # an unchanged offer is sent again this often
+        self.tick_s = tick_s  # how often renewals are looked for (see renewals)
         # None: offers on that charger never lapse; adapters set it for their devices
         self._lease_s: dict[str, float | None] = dict.fromkeys(charger_ids, lease_s)
         # when ampshare started deciding: a charger never told anything since may still hold
@@ -47,8 +51,6 @@ class Leases:
         return since_s + lease_s + LEASE_MARGIN_S
 
     def may_hold(self, track: ChargerTrack, now_s: float) -> bool:
-        if self._lease_s[track.charger.id] is None:
-            return True
         lapses_s = self.lapses_s(track)
         return lapses_s is None or now_s < lapses_s
 
@@ -57,15 +59,13 @@ class Leases:
         managed: Mapping[str, ChargerTrack],
         commanded: set[str],
         now_s: float,
-        *,
-        tick_s: float,
-        refresh_s: float,
     ) -> list[Command]:
         """Re-send unchanged offers whose lease needs renewing (they change no decision). A
         tick sends at most twice its share of them, the longest unrenewed first: offers made
         together fall due together, and a thousand at once would hold up every charger's
         answer; a backlog of all of them is gone within half a refresh period, long before a
         lease lapses."""
+        refresh_s = self.refresh_s
         due: list[tuple[float, str, float]] = []
         self.refresh_due_s = math.inf
         for charger_id, track in managed.items():
@@ -79,7 +79,7 @@ class Leases:
         if not due:
             return []
         due.sort()
-        share = math.ceil(2 * len(managed) * tick_s / refresh_s)
+        share = math.ceil(2 * len(managed) * self.tick_s / refresh_s)
         commands = []
         for _, charger_id, latest_a in due[:share]:
             managed[charger_id].last_sent_s = now_s

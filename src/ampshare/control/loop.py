@@ -40,7 +40,7 @@ _EPS_A = 1e-6
 
 class ControlLoop:
     def __init__(self, site: Site, settings: LoopSettings | None = None) -> None:
-        self.settings = settings or LoopSettings()
+        self.settings = settings = settings or LoopSettings()
         self._use_site(site)
         self.chargers = {c.id: ChargerTrack(c) for c in site.chargers}
         self.meters = {m.id: MeterTrack(m.id) for m in site.meters}
@@ -51,7 +51,12 @@ class ControlLoop:
         # evaluation: then it is skipped (the simulator jumps over such stretches).
         self._inputs_changed = True
         self._wake_s = 0.0
-        self.leases = Leases(self.chargers, self.settings.lease_s)
+        self.leases = Leases(
+            self.chargers,
+            settings.lease_s,
+            refresh_s=settings.lease_refresh_s,
+            tick_s=settings.tick_s,
+        )
         self._operator_paused: set[str] = set()
         schedule = self.settings.schedule
         self.planner = None if schedule is None else NeedsPlanner(schedule, self.settings.replan_s)
@@ -217,7 +222,7 @@ class ControlLoop:
                 if track.car is not CarState.NONE
                 and track.online(now_s, self.settings.charger_timeout_s)
             }
-            return self._renew_leases(managed, set(), now_s)
+            return self.leases.renewals(managed, set(), now_s)
         return self.evaluate(now_s)
 
     def next_tick_s(self, now_s: float) -> float:
@@ -332,7 +337,7 @@ class ControlLoop:
         # sending changes what the loop knows: look again at the next tick
         self._inputs_changed = bool(commands)
         self._wake_s = self._next_timer_s(now_s)
-        return commands + self._renew_leases(managed, {c.charger_id for c in commands}, now_s)
+        return commands + self.leases.renewals(managed, {c.charger_id for c in commands}, now_s)
 
     def _hold_small_changes(
         self,
@@ -430,11 +435,3 @@ class ControlLoop:
     def _send(self, track: ChargerTrack, offer_a: float, now_s: float) -> Command:
         track.sent(offer_a, now_s)
         return Command(track.charger.id, offer_a, self.leases.of(track.charger.id))
-
-    def _renew_leases(
-        self, managed: dict[str, ChargerTrack], commanded: set[str], now_s: float
-    ) -> list[Command]:
-        settings = self.settings
-        return self.leases.renewals(
-            managed, commanded, now_s, tick_s=settings.tick_s, refresh_s=settings.lease_refresh_s
-        )

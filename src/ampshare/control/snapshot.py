@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
 from ampshare.control.leases import Leases
+from ampshare.control.readings import ChargerReading
 from ampshare.control.settings import LoopSettings
 from ampshare.control.tracks import ChargerTrack, MeterTrack
 from ampshare.domain import CarState, ChargerState, MeterReading, SiteState
@@ -41,11 +42,12 @@ def site_state(
                 offered_a=track.worst_case_a(),
                 offer_in_force=leases.may_hold(track, now_s),
             )
-        elif track.reading is None or track.reading.car is CarState.NONE:
+        elif (reading := track.reading) is None or reading.car is CarState.NONE:
             states[charger_id] = _NO_CAR
         else:
             states[charger_id] = _car_state(
                 track,
+                reading,
                 now_s,
                 settings,
                 measured_a=allocated_draw_a(track, metered),
@@ -63,14 +65,13 @@ def site_state(
 
 def _car_state(
     track: ChargerTrack,
+    reading: ChargerReading,
     now_s: float,
     settings: LoopSettings,
     *,
     measured_a: float | None,
     operator_paused: bool,
 ) -> ChargerState:
-    reading = track.reading
-    assert reading is not None
     held = (
         track.paused_s is not None
         and track.latest_offer_a == 0

@@ -19,16 +19,14 @@ from ampshare.config.mqtt_schema import MqttTable
 from ampshare.devices.mqtt.connection import Session, keep_connected
 from ampshare.devices.mqtt.outbox import Outbox, Outgoing
 from ampshare.sim.mqtt.broker import BrokerAddress
+from tests.devices.cancellations import lose_the_cancellation, stop_for_sure
 
 
-async def _wait_forever_then(lost_cancellation: BaseException | None) -> None:
+async def _raise_in_place_of_the_cancellation(error: BaseException) -> None:
     try:
         await asyncio.Event().wait()
     except asyncio.CancelledError:
-        if lost_cancellation is not None:
-            raise lost_cancellation from None
-        # returned normally: Python 3.11's wait_for when the awaited publish completes as
-        # the cancellation arrives
+        raise error from None
 
 
 async def _run_until_stopped(broker: BrokerAddress, body: Session) -> None:
@@ -61,9 +59,7 @@ async def _run_until_stopped(broker: BrokerAddress, body: Session) -> None:
         assert task.cancelled()
         assert len(sessions) == 1 and len(losses) == 1
     finally:
-        while not task.done():  # a failed run: stop it between two sessions
-            task.cancel()
-            await asyncio.wait([task], timeout=0.2)
+        await stop_for_sure(task)  # a failed run: stop it between two sessions
 
 
 async def test_a_goodbye_that_times_out_still_stops_the_connection(
@@ -71,20 +67,20 @@ async def test_a_goodbye_that_times_out_still_stops_the_connection(
 ) -> None:
     # what aiomqtt's __aexit__ raises when the broker answers the disconnect late
     timed_out = aiomqtt.MqttError("Operation timed out")
-    await _run_until_stopped(broker, lambda client: _wait_forever_then(timed_out))
+    await _run_until_stopped(broker, lambda client: _raise_in_place_of_the_cancellation(timed_out))
 
 
 async def test_a_session_that_returns_in_place_of_the_cancellation_still_stops(
     broker: BrokerAddress,
 ) -> None:
-    await _run_until_stopped(broker, lambda client: _wait_forever_then(None))
+    await _run_until_stopped(broker, lambda client: lose_the_cancellation())
 
 
 class _SwallowingClient(aiomqtt.Client):
     """A publish that completes just as the sender is cancelled, as 3.11's wait_for has it."""
 
     async def publish(self, *args: Any, **kwargs: Any) -> None:
-        await _wait_forever_then(None)
+        await lose_the_cancellation()
 
 
 async def test_the_sender_stops_when_a_publish_returns_in_place_of_the_cancellation() -> None:
@@ -99,6 +95,4 @@ async def test_the_sender_stops_when_a_publish_returns_in_place_of_the_cancellat
         assert done, "the sender waited for the next message after it was told to stop"
         assert sender.cancelled()
     finally:
-        while not sender.done():
-            sender.cancel()
-            await asyncio.wait([sender], timeout=0.2)
+        await stop_for_sure(sender)
