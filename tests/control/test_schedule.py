@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ampshare.control.schedule import PlanCar, ScheduleSettings, plan_currents
+import pytest
+
+from ampshare.control.schedule import PlanCar, ScheduleSettings, Taper, plan_currents
 from ampshare.domain import Allocator, SiteState
 from ampshare.domain.network import compile_network
 from tests.domain.builders import charging, seed_site
@@ -126,3 +128,27 @@ def test_a_car_alone_in_the_plan_on_a_shared_circuit_is_held_to_that_circuit() -
     network = compile_network(seed_site(50))
     planned = plan_currents(network, [12.0], [_car(0, 3, 20)], NOW_S)
     assert planned == {0: 12.0}
+
+
+def test_the_first_step_gives_each_car_its_minimum_or_nothing() -> None:
+    # 15 A for three cars that want the same: shared as fractions, one would get 3 A, which
+    # a car cannot draw (J1772: 6 A or nothing); whole, two cars share all 15 A
+    network = compile_network(seed_site(50, chargers=3))
+    room = [15.0] * len(network.constraints)
+    cars = [_car(i, 8, 30) for i in range(3)]
+    fractions = plan_currents(network, room, cars, NOW_S, ScheduleSettings(whole_minimums=False))
+    assert any(0 < a < 6 for a in fractions.values())
+    planned = plan_currents(network, room, cars, NOW_S)
+    assert all(a == 0 or a >= 6 for a in planned.values())
+    assert sorted(planned.values())[0] == 0
+    assert sum(planned.values()) == pytest.approx(15.0)
+
+
+def test_a_car_that_tapers_is_planned_no_more_than_it_can_draw() -> None:
+    network = compile_network(seed_site(50))
+    room = [constraint.limit for constraint in network.constraints]
+    # 3 kWh to go, drawing 17 A now and 2.67 A less for each kWh more
+    free = _car(0, 8, 10, delivered_kwh=7)
+    tapering = replace(free, taper=Taper(17.0, 32 / 12_000))
+    assert plan_currents(network, room, [free], NOW_S)[0] > 30
+    assert plan_currents(network, room, [tapering], NOW_S)[0] == pytest.approx(17 / 0.95)

@@ -20,12 +20,21 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
-from ampshare.control.schedule import PlanCar, ScheduleSettings, by_charger_id, plan_currents
+from ampshare.control.schedule import (
+    PlanCar,
+    ScheduleSettings,
+    Taper,
+    by_charger_id,
+    plan_currents,
+)
+from ampshare.control.taper import TaperLearner
 from ampshare.control.tracks import ChargerTrack
 from ampshare.domain import Allocator, CarState, ChargerState, SiteState
-from ampshare.domain.demand import Ceiling, bounds
+from ampshare.domain.demand import Ceiling, bounds, draws_clearly_less
 from ampshare.domain.loads import steerable_room
+from ampshare.domain.network import Network
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +47,7 @@ class NeedsPlanner:
         self.settings = settings
         self.replan_s = replan_s
         self.plans_made = 0
+        self.taper = TaperLearner()
         self._planned: dict[str, float] = {}
         self._key: tuple[object, ...] | None = None
         self._planned_s: float | None = None
@@ -61,32 +71,14 @@ class NeedsPlanner:
             self._planned, self._key, self._planned_s = {}, None, None
             return {}
         network = allocator.network
-        cars: list[PlanCar] = []
-        key: list[object] = []
-        any_needs = False
-        for i, (charger, charger_id) in enumerate(
-            zip(network.site.chargers, network.charger_ids, strict=True)
-        ):
-            charger_state = state.charger(charger_id)
-            reading = tracks[charger_id].reading
-            if reading is None or not _plannable(charger_state):
-                continue
-            _, ceiling_a, why = bounds(charger, charger_state)
-            if why is Ceiling.WAITING:  # not drawing yet: it may take what its charger allows
-                ceiling_a = min(charger.max_current_a, charger_state.ev_max_a or math.inf)
-            departure_s, wanted_wh = reading.departure_s, reading.energy_wanted_wh
-            any_needs = any_needs or departure_s is not None or wanted_wh is not None
-            remaining_wh = None
-            if wanted_wh is not None:
-                remaining_wh = max(0.0, wanted_wh - (reading.energy_wh or 0.0))
-            cars.append(PlanCar(i, ceiling_a, departure_s, remaining_wh, wanted_wh))
-            key.append((charger_id, departure_s, wanted_wh))
-        if not any_needs:
+        cars, key = self._cars(network, state, tracks)
+        if not any(car.departure_s is not None or car.wanted_wh is not None for car in cars):
             self._planned, self._key, self._planned_s = {}, None, None
             return {}
         due = self._planned_s is None or now_s >= self._planned_s + self.replan_s
         if due or tuple(key) != self._key:
             room = steerable_room(network, allocator.environments(state), state)
+            cars = self._with_tapers(network, cars, state, tracks)
             planned = plan_currents(network, room, cars, now_s, self.settings)
             for car in cars:
                 if planned.get(car.charger, 0.0) >= car.ceiling_a - _AT_CEILING_A:
@@ -103,6 +95,74 @@ class NeedsPlanner:
                 ),
             )
         return self._planned
+
+    def _cars(
+        self, network: Network, state: SiteState, tracks: Mapping[str, ChargerTrack]
+    ) -> tuple[list[PlanCar], list[object]]:
+        """The cars the plan is for, and what, when it changes, calls for a new plan. Each
+        car's draw is a sample for the taper learner."""
+        cars: list[PlanCar] = []
+        key: list[object] = []
+        for i, (charger, charger_id) in enumerate(
+            zip(network.site.chargers, network.charger_ids, strict=True)
+        ):
+            charger_state = state.charger(charger_id)
+            track = tracks[charger_id]
+            reading = track.reading
+            if reading is None or not _plannable(charger_state):
+                continue
+            _, ceiling_a, why = bounds(charger, charger_state)
+            if why is Ceiling.WAITING:  # not drawing yet: it may take what its charger allows
+                ceiling_a = min(charger.max_current_a, charger_state.ev_max_a or math.inf)
+            departure_s, wanted_wh = reading.departure_s, reading.energy_wanted_wh
+            remaining_wh = None
+            if wanted_wh is not None:
+                remaining_wh = max(0.0, wanted_wh - (reading.energy_wh or 0.0))
+                if reading.measured_a is not None and charger_state.car is CarState.CHARGING:
+                    self.taper.observe(
+                        charger_id,
+                        track.plugged_in_at,
+                        remaining_wh,
+                        reading.measured_a,
+                        less_than_offered=_tapering(reading.measured_a, charger_state),
+                    )
+            cars.append(PlanCar(i, ceiling_a, departure_s, remaining_wh, wanted_wh))
+            key.append((charger_id, departure_s, wanted_wh))
+        return cars, key
+
+    def _with_tapers(
+        self,
+        network: Network,
+        cars: list[PlanCar],
+        state: SiteState,
+        tracks: Mapping[str, ChargerTrack],
+    ) -> list[PlanCar]:
+        """The cars with how their draw falls as they fill, once the learner knows (see
+        taper.py): a car tapering now from what it draws now, any other from the more of what
+        it draws and what the learned line says for what it still wants."""
+        fit = self.taper.fit() if self.settings.learn_taper else None
+        if fit is None:
+            return cars
+        result = []
+        for car in cars:
+            charger_id = network.charger_ids[car.charger]
+            reading = tracks[charger_id].reading
+            if car.remaining_wh is None or reading is None:
+                result.append(car)
+                continue
+            drawn_a = reading.measured_a or 0.0
+            if _tapering(drawn_a, state.charger(charger_id)):
+                now_a = drawn_a
+            else:
+                now_a = max(drawn_a, fit.draw_a(car.remaining_wh))
+            result.append(replace(car, taper=Taper(now_a, fit.slope_a_per_wh)))
+        return result
+
+
+def _tapering(drawn_a: float, state: ChargerState) -> bool:
+    """It draws clearly less than the offer it had time to follow."""
+    offered_a = state.offered_a
+    return offered_a is not None and draws_clearly_less(drawn_a, offered_a)
 
 
 def _has_needs(track: ChargerTrack) -> bool:

@@ -66,16 +66,18 @@ class _Rows:
 
 
 class LpBuilder:
-    """maximise sum(gain * x) subject to rows, 0 <= x <= upper."""
+    """maximise sum(gain * x) subject to rows, lower <= x <= upper (lower 0 unless raised)."""
 
     def __init__(self) -> None:
         self._gain: list[float] = []
+        self._lower: list[float] = []
         self._upper: list[float] = []
         self._le = _Rows()
         self._eq = _Rows()
 
     def variable(self, upper: float, gain: float = 0.0) -> int:
         self._gain.append(gain)
+        self._lower.append(0.0)
         self._upper.append(max(0.0, upper))
         return len(self._gain) - 1
 
@@ -85,6 +87,11 @@ class LpBuilder:
     def cap(self, var: int, upper: float) -> None:
         """Lower a variable's upper bound (never raises it)."""
         self._upper[var] = max(0.0, min(self._upper[var], upper))
+
+    def at_least(self, var: int, lower: float) -> None:
+        """Raise a variable's lower bound (never lowers it). A lower bound above the upper one
+        makes the program infeasible: solve() then raises SolverError."""
+        self._lower[var] = max(self._lower[var], lower)
 
     def at_most(self, cols: Sequence[int], vals: Sequence[float], rhs: float) -> None:
         self._le.add(cols, vals, rhs)
@@ -106,7 +113,10 @@ class LpBuilder:
         variables = len(self._gain)
         if variables == 0:
             return LpSolution(np.zeros(0), 0.0)
-        bounds = np.column_stack([np.zeros(variables), np.asarray(self._upper)])
+        lower, upper = np.asarray(self._lower), np.asarray(self._upper)
+        if np.any(lower > upper):
+            raise SolverError("infeasible: a variable's lower bound is above its upper bound")
+        bounds = np.column_stack([lower, upper])
         started_s = time.perf_counter()
         result = linprog(
             -np.asarray(self._gain),
