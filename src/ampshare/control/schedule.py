@@ -23,7 +23,7 @@ The program, for the cars present now (future arrivals are unknown):
   it from the cars that drew less than offered), each car's draw in each step is at most
   what it takes now less that fall for the energy it is given before: a car with little left
   to fill is not planned to take the room at the end that it could not use, and the others
-  get it now (Caltech two weeks at 25 kW, with whole minimums below: 96.6 -> 97.x %).
+  get it now (Caltech two weeks at 25 kW, with whole minimums below: 96.6 -> 97.7 %).
 - Limits: every constraint of the site in every step (phasor sums as outer polygons, which may
   pass a line by 0.1 %: the allocation that follows the plan keeps every limit exactly), with
   the room it has now (meters' other load and unreachable chargers taken off).
@@ -54,8 +54,8 @@ from dataclasses import replace
 
 from ampshare.control.schedule_program import (
     FirstStep,
+    FirstStepProgram,
     Problem,
-    first_step_currents,
     minimum_a,
 )
 from ampshare.control.schedule_settings import PlanCar, ScheduleSettings, Taper
@@ -83,18 +83,18 @@ def plan_currents(
     cars = _within_own_circuits(network, room, cars)
     if not cars:
         return {}
-    problem = Problem(network, room, cars, now_s, settings)
-    currents = first_step_currents(problem)
+    program = FirstStepProgram(Problem(network, room, cars, now_s, settings))
+    currents = program.solve()
     if settings.whole_minimums:
-        currents = _with_whole_minimums(problem, currents)
+        currents = _with_whole_minimums(program, currents)
     return {cars[n].charger: current_a for n, current_a in currents.items()}
 
 
-def _with_whole_minimums(problem: Problem, currents: dict[int, float]) -> dict[int, float]:
+def _with_whole_minimums(program: FirstStepProgram, currents: dict[int, float]) -> dict[int, float]:
     """The plan again with each car at its minimum or more, or paused, in its first step (see
     the module's docstring). Where the minimums so chosen do not fit (a phasor sum can grow
     when a car is paused), fewer are given; if none fit, the fractions stay."""
-    network, cars = problem.network, problem.cars
+    network, cars = program.problem.network, program.problem.cars
     whole = {n for n, a in currents.items() if a >= minimum_a(network, cars[n]) - 1e-6}
     fractions = sorted(
         (n for n, a in currents.items() if a > _NOTHING_A and n not in whole),
@@ -107,7 +107,7 @@ def _with_whole_minimums(problem: Problem, currents: dict[int, float]) -> dict[i
         given = whole | set(fractions[:count])
         fixed = FirstStep(paused=set(fractions[count:]), at_least=given)
         try:
-            return first_step_currents(problem, fixed)
+            return program.solve(fixed)
         except SolverError:
             logger.debug("minimums for %d cars do not fit the plan's first step", len(given))
     return currents

@@ -34,53 +34,51 @@ class FirstStep:
     at_least: Collection[int] = frozenset()
 
 
-def first_step_currents(problem: Problem, fixed: FirstStep | None = None) -> dict[int, float]:
-    """Solve the program: each car's current in the first step, by its position in cars (a car
-    that leaves within the first step is left out). Raises SolverError when fixed asks for
-    minimums that do not fit."""
-    fixed = fixed or FirstStep()
-    network, room, cars = problem.network, problem.room, problem.cars
-    now_s, settings = problem.now_s, problem.settings
-    departures = [_departure_s(car, now_s, settings) for car in cars]
-    ends = _step_ends(max(departures) - now_s, settings)
-    builder = LpBuilder()
-    # (car's position, step) -> (variable, share of the step it is plugged in)
-    columns: dict[tuple[int, int], tuple[int, float]] = {}
-    for n, car in enumerate(cars):
-        _add_car(
-            builder,
-            columns,
-            network,
-            n,
-            car,
-            stay_s=departures[n] - now_s,
-            ends=ends,
-            settings=settings,
-        )
-        first = columns.get((n, 0))
-        if first is None:
-            continue
-        if n in fixed.paused:
-            builder.cap(first[0], 0.0)
-        elif n in fixed.at_least:
-            builder.at_least(first[0], minimum_a(network, car))
-    limits = PhasorLimits(builder)
-    positions = {car.charger: n for n, car in enumerate(cars)}
-    for step in range(len(ends)):
-        for k, members in _shared_constraints(network, positions):
-            terms = [
-                (column[0], coeff * column[1])
-                for n, coeff in members
-                if (column := columns.get((n, step))) is not None
-            ]
-            if terms:
-                limits.add(terms, room[k])
-    x = builder.solve(method="highs-ds").x
-    return {
-        n: max(0.0, min(car.ceiling_a, float(x[columns[n, 0][0]])))
-        for n, car in enumerate(cars)
-        if (n, 0) in columns
-    }
+class FirstStepProgram:
+    """The program for a problem, built once and solved with or without fixing its first
+    step (see FirstStep)."""
+
+    def __init__(self, problem: Problem) -> None:
+        network, room, cars = problem.network, problem.room, problem.cars
+        now_s, settings = problem.now_s, problem.settings
+        self.problem = problem
+        departures = [_departure_s(car, now_s, settings) for car in cars]
+        ends = _step_ends(max(departures) - now_s, settings)
+        self._builder = builder = LpBuilder()
+        # (car's position, step) -> (variable, share of the step it is plugged in)
+        columns: dict[tuple[int, int], tuple[int, float]] = {}
+        for n, car in enumerate(cars):
+            stay_s = departures[n] - now_s
+            _add_car(builder, columns, network, n, car, stay_s=stay_s, ends=ends, settings=settings)
+        limits = PhasorLimits(builder)
+        positions = {car.charger: n for n, car in enumerate(cars)}
+        for step in range(len(ends)):
+            for k, members in _shared_constraints(network, positions):
+                terms = [
+                    (column[0], coeff * column[1])
+                    for n, coeff in members
+                    if (column := columns.get((n, step))) is not None
+                ]
+                if terms:
+                    limits.add(terms, room[k])
+        # a car that leaves within the first step has none
+        self._first = {n: column[0] for (n, step), column in columns.items() if step == 0}
+
+    def solve(self, fixed: FirstStep | None = None) -> dict[int, float]:
+        """Each car's current in the first step, by its position in the problem's cars. Raises
+        SolverError when fixed asks for minimums that do not fit."""
+        cars, network = self.problem.cars, self.problem.network
+        tightened: dict[int, tuple[float, float]] = {}
+        if fixed is not None:
+            for n in fixed.paused:
+                tightened[self._first[n]] = (0.0, 0.0)
+            for n in fixed.at_least:
+                tightened[self._first[n]] = (minimum_a(network, cars[n]), math.inf)
+        x = self._builder.solve(method="highs-ds", tightened=tightened).x
+        return {
+            n: max(0.0, min(cars[n].ceiling_a, float(x[column])))
+            for n, column in self._first.items()
+        }
 
 
 def minimum_a(network: Network, car: PlanCar) -> float:

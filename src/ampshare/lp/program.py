@@ -6,7 +6,7 @@ scipy has no type information: everything it returns is turned into typed values
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +18,8 @@ FloatArray = npt.NDArray[np.float64]
 
 
 class SolverError(RuntimeError):
-    """The solver failed on a program that always has a solution (all zeros is feasible)."""
+    """No solution: the solver failed, or bounds given to one solve leave none (a program
+    solved with its own bounds always has one: all zeros)."""
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,6 @@ class LpBuilder:
         """Lower a variable's upper bound (never raises it)."""
         self._upper[var] = max(0.0, min(self._upper[var], upper))
 
-    def at_least(self, var: int, lower: float) -> None:
-        """Raise a variable's lower bound (never lowers it). A lower bound above the upper one
-        makes the program infeasible: solve() then raises SolverError."""
-        self._lower[var] = max(self._lower[var], lower)
-
     def at_most(self, cols: Sequence[int], vals: Sequence[float], rhs: float) -> None:
         self._le.add(cols, vals, rhs)
 
@@ -107,13 +103,23 @@ class LpBuilder:
             len(self._le.vals) + len(self._eq.vals),
         )
 
-    def solve(self, method: str = "highs-ipm") -> LpSolution:
+    def solve(
+        self,
+        method: str = "highs-ipm",
+        tightened: Mapping[int, tuple[float, float]] | None = None,
+    ) -> LpSolution:
         """method: HiGHS's interior point (the default) suits large, degenerate programs such
-        as the offline optimum; its dual simplex ("highs-ds") small ones solved often."""
+        as the offline optimum; its dual simplex ("highs-ds") small ones solved often.
+        tightened: variable -> (lower, upper) bounds for this solve only, within its own (the
+        same program solved again with some variables fixed). Bounds that leave a variable no
+        value make the program infeasible: SolverError."""
         variables = len(self._gain)
         if variables == 0:
             return LpSolution(np.zeros(0), 0.0)
         lower, upper = np.asarray(self._lower), np.asarray(self._upper)
+        for var, (low, high) in (tightened or {}).items():
+            lower[var] = max(lower[var], low)
+            upper[var] = min(upper[var], high)
         if np.any(lower > upper):
             raise SolverError("infeasible: a variable's lower bound is above its upper bound")
         bounds = np.column_stack([lower, upper])
