@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ampshare.control.taper import TaperLearner
+from ampshare.control.taper import TaperFit, TaperLearner
 from ampshare.sim.car import CarModel
 from ampshare.sim.playback import Playback
 from ampshare.sim.scenario import Scenario, Session
@@ -34,15 +34,21 @@ def _tapering_session(
         remaining_wh -= 20
 
 
+def _assert_learned(
+    fit: TaperFit | None, intercept_abs_a: float = 0.5, slope_rel: float = 0.05
+) -> None:
+    """The learner found the cars' own line."""
+    assert fit is not None
+    assert fit.intercept_a == pytest.approx(INTERCEPT_A, abs=intercept_abs_a)
+    assert fit.slope_a_per_wh == pytest.approx(SLOPE_A_PER_WH, rel=slope_rel)
+
+
 def test_the_line_is_learned_from_cars_that_draw_less_as_they_fill() -> None:
     learner = TaperLearner()
     assert learner.fit() is None
     for session in range(3):
         _tapering_session(learner, f"c{session}", session)
-    fit = learner.fit()
-    assert fit is not None
-    assert fit.intercept_a == pytest.approx(INTERCEPT_A, abs=0.5)
-    assert fit.slope_a_per_wh == pytest.approx(SLOPE_A_PER_WH, rel=0.05)
+    _assert_learned(learner.fit())
 
 
 def test_a_car_whose_own_charger_takes_less_teaches_nothing() -> None:
@@ -55,10 +61,7 @@ def test_a_car_whose_own_charger_takes_less_teaches_nothing() -> None:
     # beside cars that do taper, it does not flatten their line
     for session in range(3):
         _tapering_session(learner, "c", session)
-    fit = learner.fit()
-    assert fit is not None
-    assert fit.intercept_a == pytest.approx(INTERCEPT_A, abs=0.5)
-    assert fit.slope_a_per_wh == pytest.approx(SLOPE_A_PER_WH, rel=0.05)
+    _assert_learned(learner.fit())
 
 
 def test_a_few_samples_far_out_do_not_tilt_the_line() -> None:
@@ -69,10 +72,7 @@ def test_a_few_samples_far_out_do_not_tilt_the_line() -> None:
     for i, (remaining_wh, drawn_a) in enumerate([(18_000, 5.7), (18_200, 9.8), (25_000, 5.7)]):
         learner.observe("odd", 100 + i, remaining_wh, 32.0, less_than_offered=False)
         learner.observe("odd", 100 + i, remaining_wh, drawn_a, less_than_offered=True)
-    fit = learner.fit()
-    assert fit is not None
-    assert fit.intercept_a == pytest.approx(INTERCEPT_A, abs=0.5)
-    assert fit.slope_a_per_wh == pytest.approx(SLOPE_A_PER_WH, rel=0.05)
+    _assert_learned(learner.fit())
 
 
 def test_a_draw_that_does_not_fall_as_cars_fill_is_no_taper() -> None:
@@ -96,7 +96,4 @@ def test_the_control_loop_learns_the_taper_of_the_cars_it_charges() -> None:
     playback.run()
     planner = playback.sim.loop.planner
     assert planner is not None
-    fit = planner.taper.fit()
-    assert fit is not None
-    assert fit.intercept_a == pytest.approx(INTERCEPT_A, abs=1.0)
-    assert fit.slope_a_per_wh == pytest.approx(SLOPE_A_PER_WH, rel=0.1)
+    _assert_learned(planner.taper.fit(), intercept_abs_a=1.0, slope_rel=0.1)
