@@ -6,11 +6,15 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from ampshare.control.schedule_settings import PlanCar, ScheduleSettings
+from ampshare.control.schedule_settings import (
+    SECONDS_PER_HOUR,
+    PlanCar,
+    ScheduleSettings,
+    Taper,
+)
 from ampshare.domain.network import Network
 from ampshare.lp import LpBuilder, PhasorLimits
 
-SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -51,9 +55,9 @@ class FirstStepProgram:
             stay_s = departures[n] - now_s
             _add_car(builder, columns, network, n, car, stay_s=stay_s, ends=ends, settings=settings)
         limits = PhasorLimits(builder)
-        positions = {car.charger: n for n, car in enumerate(cars)}
+        shared = _shared_constraints(network, {car.charger: n for n, car in enumerate(cars)})
         for step in range(len(ends)):
-            for k, members in _shared_constraints(network, positions):
+            for k, members in shared:
                 terms = [
                     (column[0], coeff * column[1])
                     for n, coeff in members
@@ -158,25 +162,35 @@ def _add_car(
         energy_columns.append(column)
         energy_per_a.append(wh_per_a)
         start_s = end_s
-    if car.remaining_wh is not None and math.isfinite(car.remaining_wh):
-        builder.at_most(energy_columns, energy_per_a, max(0.0, car.remaining_wh))
-        _add_taper(builder, car, energy_columns, energy_per_a, settings.draw_share)
+    remaining_wh = car.remaining_wh
+    if remaining_wh is not None and math.isfinite(remaining_wh):
+        builder.at_most(energy_columns, energy_per_a, max(0.0, remaining_wh))
+        if car.taper is not None:
+            _add_taper(
+                builder,
+                car.taper,
+                energy_columns,
+                energy_per_a,
+                remaining_wh=remaining_wh,
+                ceiling_a=car.ceiling_a,
+                draw_share=settings.draw_share,
+            )
 
 
 def _add_taper(
     builder: LpBuilder,
-    car: PlanCar,
+    taper: Taper,
     columns: Sequence[int],
     wh_per_a: Sequence[float],
+    *,
+    remaining_wh: float,
+    ceiling_a: float,
     draw_share: float,
 ) -> None:
     """A car whose draw falls as it fills draws in each step at most what it takes now, less
     the fall for what it is given before: draw_share * x_k + slope * energy before k <= now."""
-    taper = car.taper
-    if taper is None or car.remaining_wh is None:
-        return
-    least_a = taper.now_a - taper.fall_a_per_wh * max(0.0, car.remaining_wh)
-    if least_a >= draw_share * car.ceiling_a:
+    least_a = taper.now_a - taper.fall_a_per_wh * max(0.0, remaining_wh)
+    if least_a >= draw_share * ceiling_a:
         return  # it can take its ceiling until it has all it wants
     slope = taper.fall_a_per_wh
     for k, column in enumerate(columns):

@@ -67,18 +67,16 @@ class _Rows:
 
 
 class LpBuilder:
-    """maximise sum(gain * x) subject to rows, lower <= x <= upper (lower 0 unless raised)."""
+    """maximise sum(gain * x) subject to rows, 0 <= x <= upper."""
 
     def __init__(self) -> None:
         self._gain: list[float] = []
-        self._lower: list[float] = []
         self._upper: list[float] = []
         self._le = _Rows()
         self._eq = _Rows()
 
     def variable(self, upper: float, gain: float = 0.0) -> int:
         self._gain.append(gain)
-        self._lower.append(0.0)
         self._upper.append(max(0.0, upper))
         return len(self._gain) - 1
 
@@ -116,7 +114,7 @@ class LpBuilder:
         variables = len(self._gain)
         if variables == 0:
             return LpSolution(np.zeros(0), 0.0)
-        lower, upper = np.asarray(self._lower), np.asarray(self._upper)
+        lower, upper = np.zeros(variables), np.asarray(self._upper)
         for var, (low, high) in (tightened or {}).items():
             lower[var] = max(lower[var], low)
             upper[var] = min(upper[var], high)
